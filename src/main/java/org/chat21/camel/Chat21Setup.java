@@ -1,0 +1,174 @@
+package org.chat21.camel;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
+import org.apache.camel.spi.PropertiesComponent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires the service from its properties: MongoDB (or the embedded MongoDB-wire store when
+ * {@code MONGODB_URI} is unset), RabbitMQ (or the embedded AMQP broker when {@code RABBITMQ_URI} is unset),
+ * the indexes, and the beans the YAML routes call. The routes are the same in both modes.
+ */
+public class Chat21Setup implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        PropertiesComponent props = context.getPropertiesComponent();
+        Path dataDir = Path.of(property(props, "chat21.embedded.data-dir", "data"));
+
+        String mongoUri = property(props, "chat21.mongodb.uri", "");
+        String storeMode;
+        if (mongoUri.isBlank()) {
+            EmbeddedMongo embedded = new EmbeddedMongo(dataDir);
+            embedded.start();
+            context.addService(embedded, true, true);
+            mongoUri = embedded.uri();
+            storeMode = "embedded MongoDB-wire store (mongo-java-server, H2 file " + embedded.file() + ")";
+        } else {
+            storeMode = "external MongoDB " + redact(mongoUri);
+        }
+        ConnectionString connection = new ConnectionString(mongoUri);
+        MongoClientSettings.Builder settings = MongoClientSettings.builder().applyConnectionString(connection);
+        if (!mongoUri.contains("serverSelectionTimeoutMS")) {
+            settings.applyToClusterSettings(b -> b.serverSelectionTimeout(5, TimeUnit.SECONDS));
+        }
+        MongoClient mongo = MongoClients.create(settings.build());
+        String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
+        props.addInitialProperty("chat21.mongodb.database", database);
+        context.getRegistry().bind("mongo", mongo);
+        context.addService(new CloseableService(mongo), true, true);
+
+        String rabbitUri = property(props, "chat21.rabbitmq.uri", "");
+        String brokerMode;
+        if (rabbitUri.isBlank()) {
+            EmbeddedBroker embedded = new EmbeddedBroker(dataDir.resolve("broker"),
+                    Integer.parseInt(property(props, "chat21.embedded.amqp-port", "0")));
+            embedded.start();
+            context.addService(embedded, true, true);
+            rabbitUri = embedded.uri();
+            brokerMode = "embedded AMQP 0-9-1 broker (Qpid Broker-J) at " + rabbitUri.replace("guest:guest@", "");
+        } else {
+            brokerMode = "external RabbitMQ " + redact(rabbitUri);
+        }
+        long confirmTimeout = Long.parseLong(property(props, "chat21.confirm-timeout-ms", "1500"));
+        CachingConnectionFactory rabbit = new CachingConnectionFactory(new URI(rabbitUri));
+        rabbit.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
+        rabbit.setChannelCacheSize(Integer.parseInt(property(props, "chat21.rabbitmq.channel-cache", "128")));
+        rabbit.setConnectionTimeout((int) confirmTimeout);
+        rabbit.setConnectionNameStrategy(cf -> "chat21-camel");
+        context.getRegistry().bind("rabbitConnectionFactory", rabbit);
+        context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(rabbit);
+        context.addService(new CloseableService(rabbit::destroy), true, true);
+
+        ChatStore store = new ChatStore(mongo.getDatabase(database), Clock.systemUTC());
+        store.ensureIndexes();
+
+        TokenVerifier tokens = new TokenVerifier(property(props, "chat21.jwt.key", "tokenKey"),
+                Long.parseLong(property(props, "chat21.jwt.leeway-seconds", "0")), Clock.systemUTC());
+        TimelinePublisher timelines = new TimelinePublisher(new RabbitTemplate(rabbit),
+                property(props, "chat21.timeline.exchange", "amq.topic"), confirmTimeout);
+        String version = property(props, "chat21.version", "0.1.0");
+        context.getRegistry().bind("chat", new Steps(tokens, new MessageFactory(Clock.systemUTC()),
+                new DeliveryPlanner(), store, timelines, version));
+
+        int port = Integer.parseInt(property(props, "camel.server.port", "8004"));
+        context.addStartupListener(new JsonErrorPages(port,
+                Long.parseLong(property(props, "camel.server.max-body-size", "1048576"))));
+        LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
+    }
+
+    private static String property(PropertiesComponent props, String key, String fallback) {
+        return props.resolveProperty(key).map(String::trim).orElse(fallback);
+    }
+
+    /** user:password in a URI is not for the log. */
+    static String redact(String uri) {
+        return uri.replaceAll("//[^/@]*@", "//***@");
+    }
+
+    /**
+     * What Vert.x would answer before a route runs gets the same JSON error body as everything else: a
+     * declared Content-Length over the limit is refused up front with 413 (chunked bodies are still cut
+     * off by Vert.x's body limit), and unknown paths get a JSON 404.
+     */
+    static final class JsonErrorPages implements ExtendedStartupListener {
+        private final int port;
+        private final long maxBodyBytes;
+
+        JsonErrorPages(int port, long maxBodyBytes) {
+            this.port = port;
+            this.maxBodyBytes = maxBodyBytes;
+        }
+
+        @Override
+        public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        }
+
+        @Override
+        public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+            VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                    VertxPlatformHttpRouter.getRouterNameFromPort(port));
+            if (router == null) {
+                LOG.warn("no Vert.x router found for port {}; framework errors will not be JSON", port);
+                return;
+            }
+            router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+                String length = ctx.request().getHeader("Content-Length");
+                if (maxBodyBytes > 0 && length != null && tooLarge(length)) {
+                    end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+                } else {
+                    ctx.next();
+                }
+            });
+            router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, "not found"));
+        }
+
+        private boolean tooLarge(String length) {
+            try {
+                return Long.parseLong(length.trim()) > maxBodyBytes;
+            } catch (NumberFormatException e) {
+                return true;
+            }
+        }
+
+        private static void end(RoutingContext ctx, int status, String err) {
+            if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                        .putHeader("Connection", status == 413 ? "close" : "keep-alive")
+                        .end(Errors.json(err));
+            }
+        }
+    }
+
+    /** Closes a client when the context stops. */
+    static final class CloseableService extends org.apache.camel.support.service.ServiceSupport {
+        private final AutoCloseable closeable;
+
+        CloseableService(AutoCloseable closeable) {
+            this.closeable = closeable;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            closeable.close();
+        }
+    }
+}

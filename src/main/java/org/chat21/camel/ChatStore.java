@@ -1,0 +1,201 @@
+package org.chat21.camel;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.IndexOptions;
+import com.mongodb.client.model.Indexes;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.model.WriteModel;
+import com.mongodb.client.model.BulkWriteOptions;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MongoDB side of sending and delivering: the outbox of accepted messages, the batched, idempotent
+ * writes of timeline copies and conversations, and the group lookup. Every hot-path query is on a
+ * unique key: {@code outbox._id}, {@code messages (timelineOf, message_id)},
+ * {@code conversations (timelineOf, conversWith)}.
+ */
+public class ChatStore {
+    private static final Logger LOG = LoggerFactory.getLogger(ChatStore.class);
+    public static final String PENDING = "pending";
+    public static final String CONFIRMED = "confirmed";
+    private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
+    private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
+    private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
+
+    private final MongoCollection<Document> messages;
+    private final MongoCollection<Document> conversations;
+    private final MongoCollection<Document> groups;
+    private final MongoCollection<Document> outbox;
+    private final Clock clock;
+
+    public ChatStore(MongoDatabase db, Clock clock) {
+        this.messages = db.getCollection("messages");
+        this.conversations = db.getCollection("conversations");
+        this.groups = db.getCollection("groups");
+        this.outbox = db.getCollection("outbox");
+        this.clock = clock;
+    }
+
+    /** The indexes of spec 4, plus the unique keys the idempotent writes rely on. */
+    public void ensureIndexes() {
+        messages.createIndex(Indexes.ascending("timelineOf", "message_id"), new IndexOptions().unique(true));
+        messages.createIndex(Indexes.ascending("timelineOf", "conversWith"));
+        uniqueOrWarn(conversations, Indexes.ascending("timelineOf", "conversWith"));
+        conversations.createIndex(Indexes.ascending("timelineOf", "app_id", "timestamp", "archived"));
+        conversations.createIndex(Indexes.ascending("app_id", "conversWith"));
+        groups.createIndex(Indexes.ascending("uid"));
+        outbox.createIndex(Indexes.ascending("state", "updated_at"));
+    }
+
+    /** A database written by the original may hold duplicate conversations; then the index stays non-unique. */
+    private static void uniqueOrWarn(MongoCollection<Document> collection, Bson keys) {
+        try {
+            collection.createIndex(keys, new IndexOptions().unique(true));
+        } catch (RuntimeException e) {
+            LOG.warn("could not create unique index {} on {} ({}); creating it non-unique", keys,
+                    collection.getNamespace().getCollectionName(), e.getMessage());
+            collection.createIndex(keys);
+        }
+    }
+
+    // ---- outbox --------------------------------------------------------------------------------
+
+    /**
+     * Stores an accepted message in the outbox (state pending). Returns {@code null} when it is new, or the
+     * message already accepted under the same id (a client retry with the same Idempotency-Key).
+     */
+    public Map<String, Object> accept(Map<String, Object> message, boolean checkDelivered) {
+        String id = (String) message.get("message_id");
+        long now = clock.millis();
+        Document doc = new Document("_id", id)
+                .append("state", PENDING)
+                .append("channel_type", message.get("channel_type"))
+                .append("message", new Document(message))
+                .append("created_at", now)
+                .append("updated_at", now);
+        try {
+            outbox.insertOne(doc);
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                Document existing = outbox.find(Filters.eq("_id", id)).first();
+                if (existing != null) {
+                    return existing.get("message", Document.class);
+                }
+            }
+            throw e;
+        }
+        if (checkDelivered) {
+            // a retry whose original was already delivered: its outbox entry is gone but its copy is stored
+            Document delivered = messages.find(Filters.and(
+                    Filters.eq("timelineOf", historyTimeline(message)), Filters.eq("message_id", id))).first();
+            if (delivered != null) {
+                outbox.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq("state", PENDING)));
+                return acceptedView(delivered);
+            }
+        }
+        return null;
+    }
+
+    /** The timeline that always receives a copy: the sender's for direct, the group's own for group. */
+    static String historyTimeline(Map<String, Object> message) {
+        return MessageFactory.GROUP.equals(message.get("channel_type"))
+                ? (String) message.get("recipient") : (String) message.get("sender");
+    }
+
+    private static Map<String, Object> acceptedView(Document copy) {
+        Document message = new Document(copy);
+        message.remove("_id");
+        message.remove("timelineOf");
+        message.remove("conversWith");
+        message.put("status", 0);
+        return message;
+    }
+
+    /** The broker confirmed the delivery job. */
+    public void confirm(String messageId) {
+        outbox.updateOne(Filters.eq("_id", messageId),
+                Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
+    }
+
+    /** The delivery job could not be handed to the broker: forget the message, the client gets an error. */
+    public void discard(String messageId) {
+        outbox.deleteOne(Filters.and(Filters.eq("_id", messageId), Filters.eq("state", PENDING)));
+    }
+
+    /** Every copy is written and published. */
+    public void delivered(String messageId) {
+        outbox.deleteOne(Filters.eq("_id", messageId));
+    }
+
+    /**
+     * Outbox entries whose delivery job was never confirmed (older than {@code pendingAfterMs}) or was
+     * confirmed but never finished (older than {@code confirmedAfterMs}: the broker lost it). Each is
+     * claimed by moving its {@code updated_at}, so that of several instances only one republishes it.
+     */
+    public List<Map<String, Object>> claimStale(long pendingAfterMs, long confirmedAfterMs, int limit) {
+        long now = clock.millis();
+        Bson stale = Filters.or(
+                Filters.and(Filters.eq("state", PENDING), Filters.lt("updated_at", now - pendingAfterMs)),
+                Filters.and(Filters.eq("state", CONFIRMED), Filters.lt("updated_at", now - confirmedAfterMs)));
+        List<Map<String, Object>> claimed = new ArrayList<>();
+        for (Document doc : outbox.find(stale).limit(limit)) {
+            var result = outbox.updateOne(
+                    Filters.and(Filters.eq("_id", doc.get("_id")), Filters.eq("updated_at", doc.get("updated_at"))),
+                    Updates.set("updated_at", now));
+            if (result.getModifiedCount() == 1) {
+                claimed.add(doc.get("message", Document.class));
+            }
+        }
+        return claimed;
+    }
+
+    // ---- delivery ------------------------------------------------------------------------------
+
+    public Map<String, Object> findGroup(String appId, String groupId) {
+        return groups.find(Filters.and(Filters.eq("uid", groupId), Filters.eq("appId", appId))).first();
+    }
+
+    /**
+     * Writes every copy and its conversation in two round trips, whatever the number of copies. Keyed by
+     * {@code (timelineOf, message_id)} and {@code (timelineOf, conversWith)}: a redelivered job changes
+     * nothing, and an older message never overwrites a newer conversation.
+     */
+    public void writeCopies(List<Map<String, Object>> copies, boolean updateConversations) {
+        List<WriteModel<Document>> messageWrites = new ArrayList<>(copies.size());
+        List<WriteModel<Document>> conversationWrites = new ArrayList<>(copies.size() * 2);
+        for (Map<String, Object> copy : copies) {
+            Document doc = new Document(copy);
+            messageWrites.add(new UpdateOneModel<>(
+                    Filters.and(Filters.eq("timelineOf", copy.get("timelineOf")),
+                            Filters.eq("message_id", copy.get("message_id"))),
+                    new Document("$setOnInsert", doc), UPSERT));
+            if (updateConversations) {
+                Document conversation = new Document(DeliveryPlanner.conversationOf(copy));
+                Bson key = Filters.and(Filters.eq("timelineOf", copy.get("timelineOf")),
+                        Filters.eq("conversWith", copy.get("conversWith")));
+                conversationWrites.add(new UpdateOneModel<>(key, new Document("$setOnInsert", conversation), UPSERT));
+                conversationWrites.add(new UpdateOneModel<>(
+                        Filters.and(key, Filters.lte("timestamp", copy.get("timestamp"))),
+                        new Document("$set", conversation)));
+            }
+        }
+        messages.bulkWrite(messageWrites, UNORDERED);
+        if (!conversationWrites.isEmpty()) {
+            conversations.bulkWrite(conversationWrites, ORDERED);
+        }
+    }
+}

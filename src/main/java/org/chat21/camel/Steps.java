@@ -1,0 +1,317 @@
+package org.chat21.camel;
+
+import org.apache.camel.Exchange;
+import org.apache.camel.component.mongodb.MongoDbConstants;
+import org.bson.Document;
+import org.bson.types.ObjectId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The steps the YAML routes call, each a thin adapter from the exchange to the small beans that hold
+ * the logic ({@link TokenVerifier}, {@link MessageFactory}, {@link DeliveryPlanner}, {@link ChatStore},
+ * {@link TimelinePublisher}). Bound in the registry as {@code chat}.
+ */
+public class Steps {
+    private static final Logger LOG = LoggerFactory.getLogger(Steps.class);
+    public static final String CALLER = "chat21Caller";
+    public static final String MESSAGE = "chat21Message";
+    public static final String DUPLICATE = "chat21Duplicate";
+    public static final String CHANNEL = "chat21Channel";
+    public static final String COPIES = "chat21Copies";
+    static final int LIST_LIMIT = 200;
+
+    private final TokenVerifier tokens;
+    private final MessageFactory factory;
+    private final DeliveryPlanner planner;
+    private final ChatStore store;
+    private final TimelinePublisher timelines;
+    private final String version;
+
+    public Steps(TokenVerifier tokens, MessageFactory factory, DeliveryPlanner planner, ChatStore store,
+                 TimelinePublisher timelines, String version) {
+        this.tokens = tokens;
+        this.factory = factory;
+        this.planner = planner;
+        this.store = store;
+        this.timelines = timelines;
+        this.version = version;
+    }
+
+    // ---- authentication (spec 1), applied once to every REST route by the API route configuration
+
+    public void authenticate(Exchange exchange) {
+        Caller caller = tokens.verify(findToken(exchange));
+        String appId = exchange.getMessage().getHeader("app_id", String.class);
+        if (appId != null && !appId.equals(caller.appId())) {
+            throw ApiException.forbidden("token is not valid for app " + (Ids.isValid(appId) ? appId : "in path"));
+        }
+        if (appId != null) {
+            Ids.require("app_id", appId);
+        }
+        for (String param : new String[] {"user_id", "convers_with"}) {
+            String value = exchange.getMessage().getHeader(param, String.class);
+            if (value != null) {
+                Ids.require(param, value);
+            }
+        }
+        exchange.setProperty(CALLER, caller);
+    }
+
+    /** Authorization header (raw, {@code JWT } or {@code Bearer }), then query {@code jwt}, {@code JWT}, {@code token}. */
+    static String findToken(Exchange exchange) {
+        String header = exchange.getMessage().getHeader("Authorization", String.class);
+        if (header != null && !header.isBlank()) {
+            String h = header.trim();
+            for (String prefix : new String[] {"JWT ", "Bearer "}) {
+                if (h.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                    return h.substring(prefix.length()).trim();
+                }
+            }
+            return h;
+        }
+        String query = exchange.getMessage().getHeader(Exchange.HTTP_RAW_QUERY, String.class);
+        if (query == null) {
+            query = exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class);
+        }
+        if (query != null) {
+            Map<String, String> params = new LinkedHashMap<>();
+            for (String pair : query.split("&")) {
+                int eq = pair.indexOf('=');
+                if (eq > 0) {
+                    String name = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+                    params.putIfAbsent(name, URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+                }
+            }
+            for (String name : new String[] {"jwt", "JWT", "token"}) {
+                if (params.containsKey(name)) {
+                    return params.get(name);
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Reads of {@code /{app_id}/{user_id}/...}: only that user, or an admin (spec 3, fix). */
+    public void requireOwnTimeline(Exchange exchange) {
+        Caller caller = exchange.getProperty(CALLER, Caller.class);
+        String userId = exchange.getMessage().getHeader("user_id", String.class);
+        if (caller == null || !caller.mayActFor(userId)) {
+            throw ApiException.forbidden("you may read only your own timeline");
+        }
+    }
+
+    // ---- sending (spec 5)
+
+    public void buildMessage(Exchange exchange) {
+        Caller caller = exchange.getProperty(CALLER, Caller.class);
+        var in = exchange.getMessage();
+        byte[] body = in.getBody(byte[].class);
+        if (body == null || body.length == 0) {
+            throw ApiException.badRequest("request body must be a JSON object (Content-Type: application/json)");
+        }
+        Map<String, Object> message = factory.build(caller, in.getHeader("app_id", String.class),
+                body, in.getHeader("Idempotency-Key", String.class));
+        exchange.setProperty(MESSAGE, message);
+    }
+
+    /** Stores the message in the outbox; a retry of an accepted message is answered with the original. */
+    public void accept(Exchange exchange) {
+        Map<String, Object> message = message(exchange);
+        boolean keyed = exchange.getMessage().getHeader("Idempotency-Key") != null;
+        Map<String, Object> original = store.accept(message, keyed);
+        exchange.setProperty(DUPLICATE, original != null);
+        if (original != null) {
+            exchange.setProperty(MESSAGE, original);
+        }
+        exchange.setProperty(CHANNEL, message(exchange).get("channel_type"));
+    }
+
+    /** The delivery job as the body of the AMQP message. */
+    public byte[] job(Exchange exchange) {
+        return Json.writeBytes(message(exchange));
+    }
+
+    public void confirm(Exchange exchange) {
+        store.confirm((String) message(exchange).get("message_id"));
+    }
+
+    /** The job could not be handed to the broker: remove the accepted message and answer 503. */
+    public void discard(Exchange exchange) {
+        Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        try {
+            store.discard((String) message(exchange).get("message_id"));
+        } catch (RuntimeException e) {
+            LOG.error("could not discard message {}; the relay will deliver it", message(exchange).get("message_id"), e);
+        }
+        LOG.warn("message broker unavailable: {}", cause == null ? "unknown" : cause.toString());
+        throw new ApiException(503, "message broker unavailable, try again", cause);
+    }
+
+    public String accepted(Exchange exchange) {
+        return json(exchange, 200, Map.of("success", true, "result", message(exchange)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> message(Exchange exchange) {
+        return exchange.getProperty(MESSAGE, Map.class);
+    }
+
+    // ---- delivery (spec 4-5)
+
+    public void planDirect(Exchange exchange) {
+        Map<String, Object> message = Json.readMap(exchange.getMessage().getBody(byte[].class));
+        exchange.setProperty(MESSAGE, message);
+        exchange.setProperty(COPIES, planner.planDirect(message));
+    }
+
+    public void planGroup(Exchange exchange) {
+        Map<String, Object> message = Json.readMap(exchange.getMessage().getBody(byte[].class));
+        Map<String, Object> group = store.findGroup((String) message.get("app_id"), (String) message.get("recipient"));
+        exchange.setProperty(MESSAGE, message);
+        exchange.setProperty(COPIES, planner.planGroup(message, group));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void writeCopies(Exchange exchange) {
+        store.writeCopies(exchange.getProperty(COPIES, List.class),
+                DeliveryPlanner.updatesConversation(message(exchange)));
+    }
+
+    @SuppressWarnings("unchecked")
+    public void publishCopies(Exchange exchange) throws TimeoutException {
+        timelines.publish(exchange.getProperty(COPIES, List.class));
+    }
+
+    public void delivered(Exchange exchange) {
+        store.delivered((String) message(exchange).get("message_id"));
+    }
+
+    // ---- relay
+
+    public List<Map<String, Object>> claimStale(long pendingAfterMs, long confirmedAfterMs, int limit) {
+        List<Map<String, Object>> stale = store.claimStale(pendingAfterMs, confirmedAfterMs, limit);
+        if (!stale.isEmpty()) {
+            LOG.warn("relaying {} accepted message(s) whose delivery was not confirmed or not finished", stale.size());
+        }
+        return stale;
+    }
+
+    /** For the relay's split: the outbox message as the exchange's message. */
+    @SuppressWarnings("unchecked")
+    public void relayed(Exchange exchange) {
+        Map<String, Object> message = exchange.getMessage().getBody(Map.class);
+        exchange.setProperty(MESSAGE, message);
+        exchange.setProperty(CHANNEL, message.get("channel_type"));
+    }
+
+    // ---- reading (spec 3), as camel-mongodb findAll criteria
+
+    public void activeConversationsQuery(Exchange exchange) {
+        conversationsQuery(exchange, false);
+    }
+
+    public void archivedConversationsQuery(Exchange exchange) {
+        conversationsQuery(exchange, true);
+    }
+
+    private void conversationsQuery(Exchange exchange, boolean archived) {
+        var in = exchange.getMessage();
+        var criteria = Filters.and(Filters.eq("timelineOf", in.getHeader("user_id", String.class)),
+                Filters.eq("app_id", in.getHeader("app_id", String.class)), Filters.eq("archived", archived));
+        String conversWith = in.getHeader("convers_with", String.class);
+        if (conversWith != null) {
+            criteria = Filters.and(criteria, Filters.eq("conversWith", conversWith));
+        }
+        findAll(exchange, criteria);
+    }
+
+    public void messagesQuery(Exchange exchange) {
+        var in = exchange.getMessage();
+        findAll(exchange, Filters.and(Filters.eq("timelineOf", in.getHeader("user_id", String.class)),
+                Filters.eq("conversWith", in.getHeader("convers_with", String.class))));
+    }
+
+    private static void findAll(Exchange exchange, org.bson.conversions.Bson criteria) {
+        var in = exchange.getMessage();
+        in.removeHeaders("CamelMongo*");
+        in.setHeader(MongoDbConstants.CRITERIA, criteria);
+        in.setHeader(MongoDbConstants.SORT_BY, Sorts.descending("timestamp"));
+        in.setHeader(MongoDbConstants.LIMIT, LIST_LIMIT);
+        in.setBody(null);
+    }
+
+    /** {@code {"success": true, "result": [...]}} from a camel-mongodb result list. */
+    @SuppressWarnings("unchecked")
+    public String listResult(Exchange exchange) {
+        List<Object> docs = exchange.getMessage().getBody(List.class);
+        List<Object> result = new ArrayList<>();
+        if (docs != null) {
+            for (Object doc : docs) {
+                if (doc instanceof Document d) {
+                    Object id = d.get("_id");
+                    if (id instanceof ObjectId oid) {
+                        d.put("_id", oid.toHexString());
+                    }
+                }
+                result.add(doc);
+            }
+        }
+        return json(exchange, 200, Map.of("success", true, "result", result));
+    }
+
+    public String info(Exchange exchange) {
+        return json(exchange, 200, Map.of("v", version));
+    }
+
+    public String banner(Exchange exchange) {
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "text/plain; charset=utf-8");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        return "chat21-camel v" + version + " (Chat21 HTTP API)";
+    }
+
+    // ---- errors (spec 2)
+
+    /** Every failure of an API route becomes {@code {"success": false, "err": ...}} with its status; no stack trace leaves. */
+    public String error(Exchange exchange) {
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        int status;
+        String err;
+        if (e instanceof ApiException api) {
+            status = api.status();
+            err = api.getMessage();
+            if (status >= 500) {
+                LOG.warn("{} {}: {}", status, err, api.getCause() == null ? "" : api.getCause().toString());
+            }
+        } else if (Errors.isUnavailable(e)) {
+            status = 503;
+            err = "service temporarily unavailable, try again";
+            LOG.warn("dependency unavailable: {}", e.toString());
+        } else {
+            status = 500;
+            err = "internal error";
+            LOG.error("unexpected failure", e);
+        }
+        return json(exchange, status, Errors.body(err));
+    }
+
+    /** A JSON response; request headers are dropped so none of them is echoed back. */
+    static String json(Exchange exchange, int status, Object body) {
+        exchange.getMessage().removeHeaders("*");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, status);
+        exchange.getMessage().setHeader(Exchange.CONTENT_TYPE, "application/json");
+        return Json.write(body);
+    }
+}
