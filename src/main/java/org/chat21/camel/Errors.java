@@ -25,6 +25,16 @@ public final class Errors {
         return Json.write(body(err));
     }
 
+    /** The first throwable of the given type in the cause chain, or null. */
+    static <T extends Throwable> T find(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+
     static boolean isUnavailable(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof AmqpConnectException || t instanceof AmqpIOException || t instanceof TimeoutException

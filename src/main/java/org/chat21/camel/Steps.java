@@ -147,16 +147,20 @@ public class Steps {
         store.confirm((String) message(exchange).get("message_id"));
     }
 
-    /** The job could not be handed to the broker: remove the accepted message and answer 503. */
-    public void discard(Exchange exchange) {
+    /**
+     * The job could not be handed to the broker: remove the accepted message again and answer 503, so
+     * the client knows to retry and nothing half-written stays behind.
+     */
+    public String discard(Exchange exchange) {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        String id = (String) message(exchange).get("message_id");
         try {
-            store.discard((String) message(exchange).get("message_id"));
+            store.discard(id);
         } catch (RuntimeException e) {
-            LOG.error("could not discard message {}; the relay will deliver it", message(exchange).get("message_id"), e);
+            LOG.error("could not discard message {}; the relay will deliver it", id, e);
         }
-        LOG.warn("message broker unavailable: {}", cause == null ? "unknown" : cause.toString());
-        throw new ApiException(503, "message broker unavailable, try again", cause);
+        LOG.warn("message {} refused, broker unavailable: {}", id, cause == null ? "unknown" : cause.toString());
+        return json(exchange, 503, Errors.body("message broker unavailable, try again"));
     }
 
     public String accepted(Exchange exchange) {
@@ -287,9 +291,10 @@ public class Steps {
     /** Every failure of an API route becomes {@code {"success": false, "err": ...}} with its status; no stack trace leaves. */
     public String error(Exchange exchange) {
         Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        ApiException api = Errors.find(e, ApiException.class);
         int status;
         String err;
-        if (e instanceof ApiException api) {
+        if (api != null) {
             status = api.status();
             err = api.getMessage();
             if (status >= 500) {

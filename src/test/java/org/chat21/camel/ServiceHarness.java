@@ -1,0 +1,189 @@
+package org.chat21.camel;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.DeliverCallback;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.apache.camel.main.Main;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running service for integration tests: the real YAML routes and properties of the working
+ * directory, the machine's real RabbitMQ (127.0.0.1:5672) and a mongo-java-server reached over the wire
+ * protocol. Exchanges, queues and the app id are unique to the run, so runs never see each other.
+ */
+final class ServiceHarness implements AutoCloseable {
+    static final String RABBIT = System.getenv().getOrDefault("TEST_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672");
+
+    final String run = UUID.randomUUID().toString().substring(0, 8);
+    final String appId = "app" + run;
+    final int port;
+    final MongoServer mongoServer;
+    final MongoClient mongoClient;
+    final MongoDatabase db;
+    final Main main;
+    final Map<String, String> overrides = new HashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    ServiceHarness() throws Exception {
+        this(Map.of(), null);
+    }
+
+    /** @param shareMongo an existing store to share (several instances), or null for a fresh one */
+    ServiceHarness(Map<String, String> extra, MongoServer shareMongo) throws Exception {
+        mongoServer = shareMongo != null ? shareMongo : new MongoServer(new MemoryBackend());
+        String mongoAddress = shareMongo != null ? shareMongo.getLocalAddress().toString() : mongoServer.bind().toString();
+        String mongoUri = "mongodb://" + mongoAddress.replaceFirst("^.*/", "") + "/chatdb";
+        port = EmbeddedBroker.freePort();
+        overrides.put("camel.server.port", String.valueOf(port));
+        overrides.put("camel.server.host", "127.0.0.1");
+        overrides.put("chat21.mongodb.uri", mongoUri);
+        overrides.put("chat21.rabbitmq.uri", RABBIT);
+        overrides.put("chat21.exchange.direct", "it." + run + ".direct");
+        overrides.put("chat21.exchange.group", "it." + run + ".group");
+        overrides.put("chat21.queue.direct", "it." + run + ".direct");
+        overrides.put("chat21.queue.group", "it." + run + ".group");
+        overrides.put("chat21.relay.interval-ms", "300");
+        overrides.put("chat21.relay.pending-after-ms", "1000");
+        overrides.putAll(extra);
+        mongoClient = MongoClients.create(mongoUri);
+        db = mongoClient.getDatabase("chatdb");
+        main = Application.create(overrides);
+        main.start();
+        waitUntil(() -> get("/", null).statusCode() == 200, 15_000, "service did not answer on port " + port);
+    }
+
+    String base() {
+        return "http://127.0.0.1:" + port;
+    }
+
+    HttpResponse<String> get(String path, String token) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(10)).GET();
+        if (token != null) {
+            b.header("Authorization", "JWT " + token);
+        }
+        return send(b.build());
+    }
+
+    HttpResponse<String> post(String path, String token, String body, String... headers) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (token != null) {
+            b.header("Authorization", "JWT " + token);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return send(b.build());
+    }
+
+    HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** POSTs a direct message from {@code from} to {@code to}. */
+    HttpResponse<String> sendText(String from, String to, String text) {
+        return post("/api/" + appId + "/messages", TestTokens.user(from, appId), Json.write(Map.of(
+                "sender_fullname", from + " Name", "recipient_id", to, "recipient_fullname", to + " Name", "text", text)));
+    }
+
+    String user(String sub) {
+        return TestTokens.user(sub, appId);
+    }
+
+    @Override
+    public void close() throws Exception {
+        main.stop();
+        mongoClient.close();
+        mongoServer.shutdownNow();
+    }
+
+    static void waitUntil(Check check, long timeoutMs, String what) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        Throwable last = null;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (Throwable e) {
+                last = e;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError(what, last);
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /**
+     * A client subscribed to timelines the way Chat21's MQTT clients are: a queue bound to
+     * {@code amq.topic} with a routing-key pattern ({@code apps.<app>.users.<me>.#}).
+     */
+    static final class Subscriber implements AutoCloseable {
+        final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
+        private final Connection connection;
+        final Channel channel;
+
+        Subscriber(String... bindings) throws Exception {
+            ConnectionFactory cf = new ConnectionFactory();
+            cf.setUri(RABBIT);
+            connection = cf.newConnection("chat21-camel-test");
+            channel = connection.createChannel();
+            String queue = channel.queueDeclare("", false, true, true, null).getQueue();
+            for (String binding : bindings) {
+                channel.queueBind(queue, "amq.topic", binding);
+            }
+            DeliverCallback cb = (tag, delivery) -> received.add(new Received(delivery.getEnvelope().getRoutingKey(),
+                    Json.readMap(delivery.getBody())));
+            channel.basicConsume(queue, true, cb, tag -> { });
+        }
+
+        /** Waits for {@code n} deliveries. */
+        List<Received> take(int n, long timeoutMs) throws InterruptedException {
+            List<Received> out = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + timeoutMs;
+            while (out.size() < n) {
+                Received r = received.poll(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+                if (r == null) {
+                    break;
+                }
+                out.add(r);
+            }
+            return out;
+        }
+
+        @Override
+        public void close() throws Exception {
+            connection.close();
+        }
+    }
+
+    record Received(String routingKey, Map<String, Object> body) {
+    }
+}

@@ -1,0 +1,54 @@
+package org.chat21.camel;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Builds JWTs the way Chat21's token issuers do (HS256 over the shared secret), plus forged ones. */
+final class TestTokens {
+    static final String KEY = "tokenKey";
+    private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
+
+    private TestTokens() {
+    }
+
+    static String user(String sub, String appId) {
+        return sign(claims(sub, appId, "user"), KEY, "HS256");
+    }
+
+    static String admin(String sub, String appId) {
+        return sign(claims(sub, appId, "user,admin"), KEY, "HS256");
+    }
+
+    static Map<String, Object> claims(String sub, String appId, String roles) {
+        Map<String, Object> claims = new LinkedHashMap<>();
+        claims.put("sub", sub);
+        claims.put("app_id", appId);
+        claims.put("tiledesk_api_roles", roles);
+        claims.put("iat", 1639214418L);
+        claims.put("exp", 1950254418L);
+        claims.put("aud", new String[] {"rabbitmq", sub});
+        claims.put("kid", "tiledesk-key");
+        return claims;
+    }
+
+    static String sign(Map<String, Object> claims, String key, String alg) {
+        String header = B64.encodeToString(Json.write(Map.of("alg", alg, "typ", "JWT")).getBytes(StandardCharsets.UTF_8));
+        String payload = B64.encodeToString(Json.write(claims).getBytes(StandardCharsets.UTF_8));
+        String input = header + "." + payload;
+        if (alg.equals("none")) {
+            return input + ".";
+        }
+        String macAlg = alg.equals("HS512") ? "HmacSHA512" : "HmacSHA256";
+        try {
+            Mac mac = Mac.getInstance(macAlg);
+            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), macAlg));
+            return input + "." + B64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
