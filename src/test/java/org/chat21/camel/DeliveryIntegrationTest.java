@@ -46,6 +46,11 @@ class DeliveryIntegrationTest {
         return (List<Map<String, Object>>) Json.readMap(response.body()).get("result");
     }
 
+    /** Every copy written and published: the outbox entry is removed last. */
+    boolean delivered(String messageId) {
+        return copies(messageId) > 0 && svc.db.getCollection("outbox").countDocuments(Filters.eq("_id", messageId)) == 0;
+    }
+
     long copies(String messageId) {
         return svc.db.getCollection("messages").countDocuments(Filters.eq("message_id", messageId));
     }
@@ -116,10 +121,12 @@ class DeliveryIntegrationTest {
         String app = svc.appId;
         HttpResponse<String> first = svc.sendText("carol", "dave", "first");
         assertEquals(200, first.statusCode());
+        Thread.sleep(5); // distinct timestamps
         HttpResponse<String> second = svc.sendText("dave", "carol", "second");
         assertEquals(200, second.statusCode());
+        String firstId = (String) result(first).get("message_id");
         String secondId = (String) result(second).get("message_id");
-        waitUntil(() -> copies(secondId) == 2, 5000, "second delivered");
+        waitUntil(() -> delivered(firstId) && delivered(secondId), 5000, "both delivered");
         List<Map<String, Object>> list = resultList(svc.get("/api/" + app + "/carol/conversations", svc.user("carol")));
         Map<String, Object> conv = list.stream().filter(c -> "dave".equals(c.get("conversWith"))).findFirst().orElseThrow();
         assertEquals("second", conv.get("last_message_text"));
@@ -157,7 +164,7 @@ class DeliveryIntegrationTest {
                 assertEquals("group", r.body().get("channel_type"));
             }
             assertTrue(sub.take(1, 300).isEmpty(), "ivy is hidden: no fourth copy");
-            waitUntil(() -> copies(id) == 3, 5000, "three copies stored");
+            waitUntil(() -> copies(id) == 3 && delivered(id), 5000, "three copies stored");
             assertNull(svc.db.getCollection("messages")
                     .find(Filters.and(Filters.eq("timelineOf", "ivy"), Filters.eq("message_id", id))).first());
             List<Map<String, Object>> hankList = resultList(svc.get("/api/" + app + "/hank/conversations", svc.user("hank")));
