@@ -164,7 +164,7 @@ public class Steps {
     }
 
     public String accepted(Exchange exchange) {
-        return json(exchange, 200, Map.of("success", true, "result", message(exchange)));
+        return json(exchange, 200, success(message(exchange)));
     }
 
     @SuppressWarnings("unchecked")
@@ -272,7 +272,7 @@ public class Steps {
                 result.add(doc);
             }
         }
-        return json(exchange, 200, Map.of("success", true, "result", result));
+        return json(exchange, 200, success(result));
     }
 
     public String info(Exchange exchange) {
@@ -310,6 +310,14 @@ public class Steps {
             LOG.error("unexpected failure", e);
         }
         return json(exchange, status, Errors.body(err));
+    }
+
+    /** {@code {"success": true, "result": ...}}, keys in Chat21's order. */
+    static Map<String, Object> success(Object result) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        body.put("result", result);
+        return body;
     }
 
     /** A JSON response; request headers are dropped so none of them is echoed back. */
