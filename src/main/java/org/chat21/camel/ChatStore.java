@@ -26,7 +26,7 @@ import java.util.Map;
  * The MongoDB side of sending and delivering: the outbox of accepted messages, the batched, idempotent
  * writes of timeline copies and conversations, and the group lookup. Every hot-path query is on a
  * unique key: {@code outbox._id}, {@code messages (timelineOf, message_id)},
- * {@code conversations (timelineOf, conversWith)}.
+ * {@code conversations (timelineOf, conversWith, app_id)}.
  */
 public class ChatStore {
     private static final Logger LOG = LoggerFactory.getLogger(ChatStore.class);
@@ -54,7 +54,7 @@ public class ChatStore {
     public void ensureIndexes() {
         messages.createIndex(Indexes.ascending("timelineOf", "message_id"), new IndexOptions().unique(true));
         messages.createIndex(Indexes.ascending("timelineOf", "conversWith"));
-        uniqueOrWarn(conversations, Indexes.ascending("timelineOf", "conversWith"));
+        uniqueOrWarn(conversations, Indexes.ascending("timelineOf", "conversWith", "app_id"));
         conversations.createIndex(Indexes.ascending("timelineOf", "app_id", "timestamp", "archived"));
         conversations.createIndex(Indexes.ascending("app_id", "conversWith"));
         groups.createIndex(Indexes.ascending("uid"));
@@ -92,6 +92,10 @@ public class ChatStore {
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
                 Document existing = outbox.find(Filters.eq("_id", id)).first();
+                if (existing != null && PENDING.equals(existing.get("state"))) {
+                    // the original request is still waiting for the broker, and may yet fail
+                    throw new ApiException(409, "a request with this Idempotency-Key is in progress, retry later");
+                }
                 if (existing != null) {
                     return existing.get("message", Document.class);
                 }
@@ -185,8 +189,9 @@ public class ChatStore {
                     new Document("$setOnInsert", doc), UPSERT));
             if (updateConversations) {
                 Document conversation = new Document(DeliveryPlanner.conversationOf(copy));
+                // app_id is part of the key: two tenants may well have users with the same ids
                 Bson key = Filters.and(Filters.eq("timelineOf", copy.get("timelineOf")),
-                        Filters.eq("conversWith", copy.get("conversWith")));
+                        Filters.eq("conversWith", copy.get("conversWith")), Filters.eq("app_id", copy.get("app_id")));
                 conversationWrites.add(new UpdateOneModel<>(key, new Document("$setOnInsert", conversation), UPSERT));
                 conversationWrites.add(new UpdateOneModel<>(
                         Filters.and(key, Filters.lte("timestamp", copy.get("timestamp"))),

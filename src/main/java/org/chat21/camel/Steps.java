@@ -73,13 +73,7 @@ public class Steps {
     static String findToken(Exchange exchange) {
         String header = exchange.getMessage().getHeader("Authorization", String.class);
         if (header != null && !header.isBlank()) {
-            String h = header.trim();
-            for (String prefix : new String[] {"JWT ", "Bearer "}) {
-                if (h.regionMatches(true, 0, prefix, 0, prefix.length())) {
-                    return h.substring(prefix.length()).trim();
-                }
-            }
-            return h;
+            return withoutPrefix(header);
         }
         String query = exchange.getMessage().getHeader(Exchange.HTTP_RAW_QUERY, String.class);
         if (query == null) {
@@ -96,11 +90,22 @@ public class Steps {
             }
             for (String name : new String[] {"jwt", "JWT", "token"}) {
                 if (params.containsKey(name)) {
-                    return params.get(name);
+                    return withoutPrefix(params.get(name));
                 }
             }
         }
         return null;
+    }
+
+    /** A token may come as is, or prefixed {@code JWT } or {@code Bearer } (any case). */
+    static String withoutPrefix(String value) {
+        String v = value.trim();
+        for (String prefix : new String[] {"JWT ", "Bearer "}) {
+            if (v.regionMatches(true, 0, prefix, 0, prefix.length())) {
+                return v.substring(prefix.length()).trim();
+            }
+        }
+        return v;
     }
 
     /** Reads of {@code /{app_id}/{user_id}/...}: only that user, or an admin (spec 3, fix). */
@@ -244,7 +249,8 @@ public class Steps {
     public void messagesQuery(Exchange exchange) {
         var in = exchange.getMessage();
         findAll(exchange, Filters.and(Filters.eq("timelineOf", in.getHeader("user_id", String.class)),
-                Filters.eq("conversWith", in.getHeader("convers_with", String.class))));
+                Filters.eq("conversWith", in.getHeader("convers_with", String.class)),
+                Filters.eq("app_id", in.getHeader("app_id", String.class))));
     }
 
     private static void findAll(Exchange exchange, org.bson.conversions.Bson criteria) {

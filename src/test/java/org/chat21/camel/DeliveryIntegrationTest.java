@@ -249,7 +249,8 @@ class DeliveryIntegrationTest {
         assertEquals(id, result(again).get("message_id"));
         assertEquals(result(first).get("timestamp"), result(again).get("timestamp"));
         waitUntil(() -> copies(id) == 2, 5000, "delivered");
-        // a retry after delivery finished is recognised too
+        // a retry after delivery finished is recognised too (a retry while the first is still waiting for
+        // the broker would get 409)
         HttpResponse<String> late = svc.post("/api/" + app + "/messages", svc.user("nina"), body, "Idempotency-Key", "k-" + svc.run);
         assertEquals(id, result(late).get("message_id"));
         Thread.sleep(300);

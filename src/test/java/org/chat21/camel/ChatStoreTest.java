@@ -1,0 +1,141 @@
+package org.chat21.camel;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.bson.Document;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** The store's outbox and delivery writes, through the official driver over the wire protocol. */
+class ChatStoreTest {
+    MongoServer server;
+    MongoClient client;
+    MongoDatabase db;
+    final AtomicLong now = new AtomicLong(1_000_000);
+    ChatStore store;
+    final DeliveryPlanner planner = new DeliveryPlanner();
+
+    @BeforeEach
+    void setUp() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
+        db = client.getDatabase("chatdb");
+        Clock clock = new Clock() {
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            public Instant instant() {
+                return Instant.ofEpochMilli(now.get());
+            }
+        };
+        store = new ChatStore(db, clock);
+        store.ensureIndexes();
+    }
+
+    @AfterEach
+    void tearDown() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    static Map<String, Object> message(String id, String text, long timestamp) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("message_id", id);
+        m.put("app_id", "tilechat");
+        m.put("sender", "alice");
+        m.put("recipient", "bob");
+        m.put("text", text);
+        m.put("channel_type", "direct");
+        m.put("timestamp", timestamp);
+        m.put("status", 0);
+        return m;
+    }
+
+    @Test
+    void acceptStoresPendingAndRetriesSeeTheOriginalOnlyOnceConfirmed() {
+        var m = message("m1", "hi", 5);
+        assertNull(store.accept(m, true));
+        assertEquals("pending", db.getCollection("outbox").find(Filters.eq("_id", "m1")).first().get("state"));
+        ApiException inProgress = assertThrows(ApiException.class, () -> store.accept(message("m1", "other", 6), true));
+        assertEquals(409, inProgress.status());
+        store.confirm("m1");
+        assertEquals("hi", store.accept(message("m1", "other", 6), true).get("text"));
+        store.discard("m1");
+        assertEquals(1, db.getCollection("outbox").countDocuments(), "a confirmed job is never discarded");
+    }
+
+    @Test
+    void aRetryAfterDeliveryFindsTheStoredCopy() {
+        var m = message("m2", "hi", 5);
+        assertNull(store.accept(m, true));
+        store.confirm("m2");
+        store.writeCopies(planner.planDirect(m), true);
+        store.delivered("m2");
+        assertEquals(0, db.getCollection("outbox").countDocuments());
+        assertEquals("m2", store.accept(message("m2", "hi", 5), true).get("message_id"));
+        assertEquals(0, db.getCollection("outbox").countDocuments(), "the retry leaves nothing to deliver");
+    }
+
+    @Test
+    void writesAreIdempotentAndConversationsNeverGoBack() {
+        var newer = message("n", "newer", 20);
+        var older = message("o", "older", 10);
+        store.writeCopies(planner.planDirect(newer), true);
+        store.writeCopies(planner.planDirect(older), true);
+        store.writeCopies(planner.planDirect(newer), true);
+        assertEquals(4, db.getCollection("messages").countDocuments());
+        assertEquals(2, db.getCollection("conversations").countDocuments());
+        Document conv = db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first();
+        assertEquals("newer", conv.get("last_message_text"));
+        assertEquals(150, conv.get("status"));
+
+        // an archived conversation is reactivated by a later message
+        db.getCollection("conversations").updateMany(new Document(), new Document("$set", new Document("archived", true)));
+        store.writeCopies(planner.planDirect(message("l", "later", 30)), true);
+        assertEquals(false, db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first().get("archived"));
+    }
+
+    @Test
+    void updateconversationFalseWritesOnlyMessages() {
+        store.writeCopies(planner.planDirect(message("x", "quiet", 5)), false);
+        assertEquals(2, db.getCollection("messages").countDocuments());
+        assertEquals(0, db.getCollection("conversations").countDocuments());
+    }
+
+    @Test
+    void relayClaimsStaleEntriesOnce() {
+        store.accept(message("p", "pending", 5), false);
+        store.accept(message("c", "confirmed", 5), false);
+        store.confirm("c");
+        assertEquals(List.of(), store.claimStale(5_000, 120_000, 10), "nothing is stale yet");
+        now.addAndGet(6_000);
+        List<Map<String, Object>> claimed = store.claimStale(5_000, 120_000, 10);
+        assertEquals(1, claimed.size());
+        assertEquals("p", claimed.get(0).get("message_id"));
+        assertEquals(List.of(), store.claimStale(5_000, 120_000, 10), "claimed entries wait for another period");
+        now.addAndGet(200_000);
+        assertEquals(2, store.claimStale(5_000, 120_000, 10).size(), "confirmed but never delivered is relayed too");
+    }
+}
