@@ -106,8 +106,8 @@ public class Chat21Setup implements CamelConfiguration {
 
     /**
      * What Vert.x would answer before a route runs gets the same JSON error body as everything else: a
-     * declared Content-Length over the limit is refused up front with 413 (chunked bodies are still cut
-     * off by Vert.x's body limit), and unknown paths get a JSON 404.
+     * declared Content-Length over the limit is refused up front with 413, a chunked body is cut off at
+     * the limit by Vert.x and answered with the same JSON 413, and unknown paths get a JSON 404.
      */
     static final class JsonErrorPages implements ExtendedStartupListener {
         private final int port;
@@ -139,6 +139,18 @@ public class Chat21Setup implements CamelConfiguration {
                 }
             });
             router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, "not found"));
+            // failures raised by Vert.x itself (a chunked body over the limit, an unexpected error)
+            router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+                int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+                if (status == 413) {
+                    end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+                } else if (status >= 500) {
+                    LOG.error("request failed in the HTTP layer", ctx.failure());
+                    end(ctx, status, "internal error");
+                } else {
+                    end(ctx, status, "bad request");
+                }
+            });
         }
 
         private boolean tooLarge(String length) {

@@ -197,6 +197,12 @@ class ApiErrorsIntegrationTest {
         Map<String, Object> body = validBody();
         body.put("text", "x".repeat(1_100_000));
         assertRefused(postAs(svc.user("alice"), body), 413);
+        // the same body sent chunked (no Content-Length) is cut off at the limit
+        byte[] bytes = Json.writeBytes(body);
+        HttpResponse<String> chunked = svc.send(HttpRequest.newBuilder(URI.create(svc.base() + "/api/" + app + "/messages"))
+                .header("Authorization", "JWT " + svc.user("alice")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))).build());
+        assertRefused(chunked, 413);
         assertNothingStored();
     }
 
