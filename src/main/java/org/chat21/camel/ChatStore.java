@@ -33,8 +33,7 @@ public class ChatStore {
     public static final String PENDING = "pending";
     public static final String CONFIRMED = "confirmed";
     private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
-    private static final BulkWriteOptions ORDERED = new BulkWriteOptions().ordered(true);
-    private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
+        private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
 
     private final MongoCollection<Document> messages;
     private final MongoCollection<Document> conversations;
@@ -91,7 +90,7 @@ public class ChatStore {
             outbox.insertOne(doc);
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                Document existing = outbox.find(Filters.eq("_id", id)).first();
+                Document existing = outbox.find(new Document("_id", id)).first();
                 if (existing != null && PENDING.equals(existing.get("state"))) {
                     // the original request is still waiting for the broker, and may yet fail
                     throw new ApiException(409, "a request with this Idempotency-Key is in progress, retry later");
@@ -104,8 +103,8 @@ public class ChatStore {
         }
         if (checkDelivered) {
             // a retry whose original was already delivered: its outbox entry is gone but its copy is stored
-            Document delivered = messages.find(Filters.and(
-                    Filters.eq("timelineOf", historyTimeline(message)), Filters.eq("message_id", id))).first();
+            Document delivered = messages.find(
+                    new Document("timelineOf", historyTimeline(message)).append("message_id", id)).first();
             if (delivered != null) {
                 outbox.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq("state", PENDING)));
                 return acceptedView(delivered);
@@ -131,7 +130,7 @@ public class ChatStore {
 
     /** The broker confirmed the delivery job. */
     public void confirm(String messageId) {
-        outbox.updateOne(Filters.eq("_id", messageId),
+        outbox.updateOne(new Document("_id", messageId),
                 Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
     }
 
@@ -142,7 +141,7 @@ public class ChatStore {
 
     /** Every copy is written and published. */
     public void delivered(String messageId) {
-        outbox.deleteOne(Filters.eq("_id", messageId));
+        outbox.deleteOne(new Document("_id", messageId));
     }
 
     /**
@@ -174,33 +173,38 @@ public class ChatStore {
     }
 
     /**
-     * Writes every copy and its conversation in two round trips, whatever the number of copies. Keyed by
-     * {@code (timelineOf, message_id)} and {@code (timelineOf, conversWith)}: a redelivered job changes
-     * nothing, and an older message never overwrites a newer conversation.
+     * Whether a delivery job still has work to do: its outbox entry is removed only once every copy is
+     * written and published, so a job redelivered after that is acknowledged and changes nothing.
+     */
+    public boolean isPending(String messageId) {
+        return outbox.find(new Document("_id", messageId)).limit(1).first() != null;
+    }
+
+    /**
+     * Writes every copy and its conversation in two round trips, whatever the number of copies. Each
+     * write is an upsert on its exact unique key ({@code (timelineOf, message_id)},
+     * {@code (timelineOf, conversWith, app_id)}), so a repeated job writes the same documents again and
+     * every lookup is an index hit (also in mongo-java-server, which only uses an index for a query on
+     * exactly its keys).
      */
     public void writeCopies(List<Map<String, Object>> copies, boolean updateConversations) {
         List<WriteModel<Document>> messageWrites = new ArrayList<>(copies.size());
-        List<WriteModel<Document>> conversationWrites = new ArrayList<>(copies.size() * 2);
+        List<WriteModel<Document>> conversationWrites = new ArrayList<>(copies.size());
         for (Map<String, Object> copy : copies) {
-            Document doc = new Document(copy);
             messageWrites.add(new UpdateOneModel<>(
-                    Filters.and(Filters.eq("timelineOf", copy.get("timelineOf")),
-                            Filters.eq("message_id", copy.get("message_id"))),
-                    new Document("$setOnInsert", doc), UPSERT));
+                    new Document("timelineOf", copy.get("timelineOf")).append("message_id", copy.get("message_id")),
+                    new Document("$setOnInsert", new Document(copy)), UPSERT));
             if (updateConversations) {
-                Document conversation = new Document(DeliveryPlanner.conversationOf(copy));
                 // app_id is part of the key: two tenants may well have users with the same ids
-                Bson key = Filters.and(Filters.eq("timelineOf", copy.get("timelineOf")),
-                        Filters.eq("conversWith", copy.get("conversWith")), Filters.eq("app_id", copy.get("app_id")));
-                conversationWrites.add(new UpdateOneModel<>(key, new Document("$setOnInsert", conversation), UPSERT));
                 conversationWrites.add(new UpdateOneModel<>(
-                        Filters.and(key, Filters.lte("timestamp", copy.get("timestamp"))),
-                        new Document("$set", conversation)));
+                        new Document("timelineOf", copy.get("timelineOf")).append("conversWith", copy.get("conversWith"))
+                                .append("app_id", copy.get("app_id")),
+                        new Document("$set", new Document(DeliveryPlanner.conversationOf(copy))), UPSERT));
             }
         }
         messages.bulkWrite(messageWrites, UNORDERED);
         if (!conversationWrites.isEmpty()) {
-            conversations.bulkWrite(conversationWrites, ORDERED);
+            conversations.bulkWrite(conversationWrites, UNORDERED);
         }
     }
 }

@@ -30,6 +30,7 @@ public class Steps {
     public static final String DUPLICATE = "chat21Duplicate";
     public static final String CHANNEL = "chat21Channel";
     public static final String COPIES = "chat21Copies";
+    public static final String PENDING = "chat21Pending";
     static final int LIST_LIMIT = 200;
 
     private final TokenVerifier tokens;
@@ -179,16 +180,23 @@ public class Steps {
 
     // ---- delivery (spec 4-5)
 
-    public void planDirect(Exchange exchange) {
+    /**
+     * Reads a delivery job. Sets {@code chat21Pending} to false when the job was already delivered in
+     * full (its outbox entry is gone): the route then only acknowledges it.
+     */
+    public void readJob(Exchange exchange) {
         Map<String, Object> message = Json.readMap(exchange.getMessage().getBody(byte[].class));
         exchange.setProperty(MESSAGE, message);
-        exchange.setProperty(COPIES, planner.planDirect(message));
+        exchange.setProperty(PENDING, store.isPending((String) message.get("message_id")));
+    }
+
+    public void planDirect(Exchange exchange) {
+        exchange.setProperty(COPIES, planner.planDirect(message(exchange)));
     }
 
     public void planGroup(Exchange exchange) {
-        Map<String, Object> message = Json.readMap(exchange.getMessage().getBody(byte[].class));
+        Map<String, Object> message = message(exchange);
         Map<String, Object> group = store.findGroup((String) message.get("app_id"), (String) message.get("recipient"));
-        exchange.setProperty(MESSAGE, message);
         exchange.setProperty(COPIES, planner.planGroup(message, group));
     }
 

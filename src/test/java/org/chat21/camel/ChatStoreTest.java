@@ -92,28 +92,40 @@ class ChatStoreTest {
         assertNull(store.accept(m, true));
         store.confirm("m2");
         store.writeCopies(planner.planDirect(m), true);
+        assertEquals(true, store.isPending("m2"));
         store.delivered("m2");
+        assertEquals(false, store.isPending("m2"));
         assertEquals(0, db.getCollection("outbox").countDocuments());
         assertEquals("m2", store.accept(message("m2", "hi", 5), true).get("message_id"));
         assertEquals(0, db.getCollection("outbox").countDocuments(), "the retry leaves nothing to deliver");
     }
 
     @Test
-    void writesAreIdempotentAndConversationsNeverGoBack() {
-        var newer = message("n", "newer", 20);
-        var older = message("o", "older", 10);
-        store.writeCopies(planner.planDirect(newer), true);
-        store.writeCopies(planner.planDirect(older), true);
-        store.writeCopies(planner.planDirect(newer), true);
+    void writesAreIdempotentAndALaterMessageUpdatesTheConversation() {
+        var first = message("f", "first", 10);
+        var second = message("s", "second", 20);
+        store.writeCopies(planner.planDirect(first), true);
+        List<Document> once = new java.util.ArrayList<>();
+        db.getCollection("messages").find().into(once);
+        db.getCollection("conversations").find().into(once);
+        store.writeCopies(planner.planDirect(first), true);
+        List<Document> twice = new java.util.ArrayList<>();
+        db.getCollection("messages").find().into(twice);
+        db.getCollection("conversations").find().into(twice);
+        assertEquals(once, twice, "the same job again writes the same documents");
+
+        store.writeCopies(planner.planDirect(second), true);
         assertEquals(4, db.getCollection("messages").countDocuments());
         assertEquals(2, db.getCollection("conversations").countDocuments());
         Document conv = db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first();
-        assertEquals("newer", conv.get("last_message_text"));
+        assertEquals("second", conv.get("last_message_text"));
         assertEquals(150, conv.get("status"));
+        assertEquals(true, store.isPending("nothing") == false);
 
         // an archived conversation is reactivated by a later message
         db.getCollection("conversations").updateMany(new Document(), new Document("$set", new Document("archived", true)));
         store.writeCopies(planner.planDirect(message("l", "later", 30)), true);
+        assertEquals(2, db.getCollection("conversations").countDocuments());
         assertEquals(false, db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first().get("archived"));
     }
 

@@ -220,12 +220,32 @@ class DeliveryIntegrationTest {
         try (var sub = new ServiceHarness.Subscriber("apps." + app + ".users.mike.#");
              var publisher = new ServiceHarness.Subscriber()) {
             byte[] job = Json.writeBytes(accepted);
+            String queue = svc.overrides.get("chat21.queue.direct");
+            publisher.channel.confirmSelect();
             publisher.channel.basicPublish(svc.overrides.get("chat21.exchange.direct"), "direct",
                     new AMQP.BasicProperties.Builder().deliveryMode(2).build(), job);
             publisher.channel.basicPublish(svc.overrides.get("chat21.exchange.direct"), "direct",
                     new AMQP.BasicProperties.Builder().deliveryMode(2).build(), job);
-            assertEquals(2, sub.take(2, 5000).size(), "both redeliveries were processed");
+            publisher.channel.waitForConfirmsOrDie(5000);
+            waitUntil(() -> publisher.channel.queueDeclarePassive(queue).getMessageCount() == 0, 5000,
+                    "both redeliveries consumed and acknowledged");
+            assertTrue(sub.take(1, 500).isEmpty(), "nothing is published again");
         }
+        assertEquals(2, copies(id));
+        assertEquals(before, snapshot(id));
+
+        // a job redelivered while its delivery is unfinished (outbox entry still there) is done again,
+        // writing the same documents
+        svc.db.getCollection("outbox").insertOne(new Document("_id", id).append("state", "confirmed")
+                .append("channel_type", "direct").append("message", new Document(accepted))
+                .append("created_at", System.currentTimeMillis()).append("updated_at", System.currentTimeMillis()));
+        try (var sub = new ServiceHarness.Subscriber("apps." + app + ".users.mike.#");
+             var publisher = new ServiceHarness.Subscriber()) {
+            publisher.channel.basicPublish(svc.overrides.get("chat21.exchange.direct"), "direct",
+                    new AMQP.BasicProperties.Builder().deliveryMode(2).build(), Json.writeBytes(accepted));
+            assertEquals(1, sub.take(1, 5000).size(), "the unfinished job is published again");
+        }
+        waitUntil(() -> svc.db.getCollection("outbox").countDocuments(Filters.eq("_id", id)) == 0, 5000, "finished");
         assertEquals(2, copies(id));
         assertEquals(before, snapshot(id));
     }
