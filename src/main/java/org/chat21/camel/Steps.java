@@ -185,9 +185,25 @@ public class Steps {
      * full (its outbox entry is gone): the route then only acknowledges it.
      */
     public void readJob(Exchange exchange) {
-        Map<String, Object> message = Json.readMap(exchange.getMessage().getBody(byte[].class));
+        Map<String, Object> message;
+        try {
+            message = Json.readMap(exchange.getMessage().getBody(byte[].class));
+        } catch (RuntimeException e) {
+            message = null;
+        }
+        if (message == null || !(message.get("message_id") instanceof String id) || !isRoutable(message)) {
+            // not a job this service published: requeueing it would loop forever
+            LOG.error("dropping a malformed delivery job: {}", exchange.getMessage().getBody(String.class));
+            exchange.setProperty(PENDING, false);
+            return;
+        }
         exchange.setProperty(MESSAGE, message);
-        exchange.setProperty(PENDING, store.isPending((String) message.get("message_id")));
+        exchange.setProperty(PENDING, store.isPending(id));
+    }
+
+    private static boolean isRoutable(Map<String, Object> message) {
+        return Ids.isValid(String.valueOf(message.get("app_id"))) && Ids.isValid(String.valueOf(message.get("sender")))
+                && Ids.isValid(String.valueOf(message.get("recipient")));
     }
 
     public void planDirect(Exchange exchange) {

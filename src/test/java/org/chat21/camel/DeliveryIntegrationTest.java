@@ -250,6 +250,32 @@ class DeliveryIntegrationTest {
         assertEquals(before, snapshot(id));
     }
 
+    @Test
+    void malformedJobsAreDroppedNotLooped() throws Exception {
+        try (var publisher = new ServiceHarness.Subscriber()) {
+            String queue = svc.overrides.get("chat21.queue.direct");
+            publisher.channel.confirmSelect();
+            for (String junk : List.of("not json", "[1]", "{\"message_id\": 5}",
+                    "{\"message_id\":\"x\",\"app_id\":\"a\",\"sender\":\"s.x\",\"recipient\":\"r\"}")) {
+                publisher.channel.basicPublish(svc.overrides.get("chat21.exchange.direct"), "direct", null,
+                        junk.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            publisher.channel.waitForConfirmsOrDie(5000);
+            waitUntil(() -> publisher.channel.queueDeclarePassive(queue).getMessageCount() == 0
+                    && publisher.channel.queueDeclarePassive(queue).getConsumerCount() > 0, 5000, "junk consumed");
+            // a job that failed would sit in the consumer's retry loop and be requeued: none may be in flight
+            for (int i = 0; i < 15; i++) {
+                Thread.sleep(100);
+                assertEquals(0, svc.main.getCamelContext().getInflightRepository().size("deliver-direct"), "in flight");
+                assertEquals(0, publisher.channel.queueDeclarePassive(queue).getMessageCount(), "requeued");
+            }
+        }
+        // delivery still works after the junk
+        HttpResponse<String> ok = svc.sendText("vera", "walt", "after junk");
+        String id = (String) result(ok).get("message_id");
+        waitUntil(() -> delivered(id), 5000, "delivered");
+    }
+
     private List<Document> snapshot(String id) {
         List<Document> docs = new ArrayList<>();
         svc.db.getCollection("messages").find(Filters.eq("message_id", id)).sort(new Document("timelineOf", 1)).into(docs);
