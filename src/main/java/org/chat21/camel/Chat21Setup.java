@@ -85,9 +85,12 @@ public class Chat21Setup implements CamelConfiguration {
                 Long.parseLong(property(props, "chat21.jwt.leeway-seconds", "0")), Clock.systemUTC());
         TimelinePublisher timelines = new TimelinePublisher(new RabbitTemplate(rabbit),
                 property(props, "chat21.timeline.exchange", "amq.topic"), confirmTimeout);
+        OutboxBookkeeping bookkeeping = new OutboxBookkeeping(store,
+                Long.parseLong(property(props, "chat21.outbox.batch-interval-ms", "20")));
+        context.addService(bookkeeping, true, true);
         String version = property(props, "chat21.version", "0.1.0");
         context.getRegistry().bind("chat", new Steps(tokens, new MessageFactory(Clock.systemUTC()),
-                new DeliveryPlanner(), store, timelines, version));
+                new DeliveryPlanner(), store, timelines, bookkeeping, version));
 
         int port = Integer.parseInt(property(props, "camel.server.port", "8004"));
         context.addStartupListener(new JsonErrorPages(port,

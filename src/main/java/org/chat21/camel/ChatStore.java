@@ -134,6 +134,17 @@ public class ChatStore {
                 Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
     }
 
+    /** {@link #confirm} for many jobs in one write. */
+    public void confirmAll(List<String> messageIds) {
+        outbox.updateMany(new Document("_id", new Document("$in", messageIds)),
+                Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
+    }
+
+    /** {@link #delivered} for many jobs in one write. */
+    public void deliveredAll(List<String> messageIds) {
+        outbox.deleteMany(new Document("_id", new Document("$in", messageIds)));
+    }
+
     /** The delivery job could not be handed to the broker: forget the message, the client gets an error. */
     public void discard(String messageId) {
         outbox.deleteOne(Filters.and(Filters.eq("_id", messageId), Filters.eq("state", PENDING)));

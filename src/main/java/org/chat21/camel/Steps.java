@@ -31,6 +31,7 @@ public class Steps {
     public static final String CHANNEL = "chat21Channel";
     public static final String COPIES = "chat21Copies";
     public static final String PENDING = "chat21Pending";
+    public static final String KEYED = "chat21Keyed";
     static final int LIST_LIMIT = 200;
 
     private final TokenVerifier tokens;
@@ -38,15 +39,17 @@ public class Steps {
     private final DeliveryPlanner planner;
     private final ChatStore store;
     private final TimelinePublisher timelines;
+    private final OutboxBookkeeping bookkeeping;
     private final String version;
 
     public Steps(TokenVerifier tokens, MessageFactory factory, DeliveryPlanner planner, ChatStore store,
-                 TimelinePublisher timelines, String version) {
+                 TimelinePublisher timelines, OutboxBookkeeping bookkeeping, String version) {
         this.tokens = tokens;
         this.factory = factory;
         this.planner = planner;
         this.store = store;
         this.timelines = timelines;
+        this.bookkeeping = bookkeeping;
         this.version = version;
     }
 
@@ -136,6 +139,7 @@ public class Steps {
     public void accept(Exchange exchange) {
         Map<String, Object> message = message(exchange);
         boolean keyed = exchange.getMessage().getHeader("Idempotency-Key") != null;
+        exchange.setProperty(KEYED, keyed);
         Map<String, Object> original = store.accept(message, keyed);
         exchange.setProperty(DUPLICATE, original != null);
         if (original != null) {
@@ -149,8 +153,17 @@ public class Steps {
         return Json.writeBytes(message(exchange));
     }
 
+    /**
+     * The broker confirmed the job. Recorded in the next bookkeeping batch, except for requests with an
+     * Idempotency-Key: their retries must see the confirmed state at once.
+     */
     public void confirm(Exchange exchange) {
-        store.confirm((String) message(exchange).get("message_id"));
+        String id = (String) message(exchange).get("message_id");
+        if (exchange.getProperty(KEYED, false, Boolean.class)) {
+            store.confirm(id);
+        } else {
+            bookkeeping.confirmed(id);
+        }
     }
 
     /**
@@ -228,7 +241,7 @@ public class Steps {
     }
 
     public void delivered(Exchange exchange) {
-        store.delivered((String) message(exchange).get("message_id"));
+        bookkeeping.delivered((String) message(exchange).get("message_id"));
     }
 
     // ---- relay
