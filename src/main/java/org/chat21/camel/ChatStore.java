@@ -1,6 +1,9 @@
 package org.chat21.camel;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
@@ -34,6 +37,7 @@ public class ChatStore {
     public static final String CONFIRMED = "confirmed";
     private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
         private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
+    private static final InsertManyOptions UNORDERED_INSERT = new InsertManyOptions().ordered(false);
 
     private final MongoCollection<Document> messages;
     private final MongoCollection<Document> conversations;
@@ -184,6 +188,22 @@ public class ChatStore {
     }
 
     /**
+     * Inserts the copies; a copy already stored (the job is being done again after a crash mid-way)
+     * fails on the unique key {@code (timelineOf, message_id)} and is left as it is.
+     */
+    private void insertIgnoringDuplicates(List<Document> docs) {
+        try {
+            messages.insertMany(docs, UNORDERED_INSERT);
+        } catch (MongoBulkWriteException e) {
+            for (BulkWriteError error : e.getWriteErrors()) {
+                if (error.getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * Whether a delivery job still has work to do: its outbox entry is removed only once every copy is
      * written and published, so a job redelivered after that is acknowledged and changes nothing.
      */
@@ -192,19 +212,18 @@ public class ChatStore {
     }
 
     /**
-     * Writes every copy and its conversation in two round trips, whatever the number of copies. Each
-     * write is an upsert on its exact unique key ({@code (timelineOf, message_id)},
-     * {@code (timelineOf, conversWith, app_id)}), so a repeated job writes the same documents again and
-     * every lookup is an index hit (also in mongo-java-server, which only uses an index for a query on
-     * exactly its keys).
+     * Writes every copy and its conversation in two round trips, whatever the number of copies: an
+     * unordered insert of the copies (unique key {@code (timelineOf, message_id)}: a copy already there
+     * stays as it is) and an upsert per conversation on its exact unique key
+     * {@code (timelineOf, conversWith, app_id)}. A repeated job writes the same documents again, and every
+     * lookup is an index hit (also in mongo-java-server, which only uses an index for a query on exactly
+     * its keys).
      */
     public void writeCopies(List<Map<String, Object>> copies, boolean updateConversations) {
-        List<WriteModel<Document>> messageWrites = new ArrayList<>(copies.size());
+        List<Document> messageDocs = new ArrayList<>(copies.size());
         List<WriteModel<Document>> conversationWrites = new ArrayList<>(copies.size());
         for (Map<String, Object> copy : copies) {
-            messageWrites.add(new UpdateOneModel<>(
-                    new Document("timelineOf", copy.get("timelineOf")).append("message_id", copy.get("message_id")),
-                    new Document("$setOnInsert", new Document(copy)), UPSERT));
+            messageDocs.add(new Document(copy));
             if (updateConversations) {
                 // app_id is part of the key: two tenants may well have users with the same ids
                 conversationWrites.add(new UpdateOneModel<>(
@@ -213,7 +232,7 @@ public class ChatStore {
                         new Document("$set", new Document(DeliveryPlanner.conversationOf(copy))), UPSERT));
             }
         }
-        messages.bulkWrite(messageWrites, UNORDERED);
+        insertIgnoringDuplicates(messageDocs);
         if (!conversationWrites.isEmpty()) {
             conversations.bulkWrite(conversationWrites, UNORDERED);
         }
