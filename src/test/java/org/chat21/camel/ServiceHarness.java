@@ -119,6 +119,22 @@ final class ServiceHarness implements AutoCloseable {
         main.stop();
         mongoClient.close();
         mongoServer.shutdownNow();
+        deleteBrokerObjects();
+    }
+
+    /** This run's queues and exchanges go with it (best effort: the broker may be the one that is down). */
+    private void deleteBrokerObjects() {
+        if (!overrides.get("chat21.rabbitmq.uri").equals(RABBIT)) {
+            return;
+        }
+        try (Subscriber admin = new Subscriber()) {
+            for (String kind : new String[] {"direct", "group"}) {
+                admin.channel.queueDelete(overrides.get("chat21.queue." + kind));
+                admin.channel.exchangeDelete(overrides.get("chat21.exchange." + kind));
+            }
+        } catch (Exception e) {
+            System.err.println("could not delete test queues: " + e);
+        }
     }
 
     static void waitUntil(Check check, long timeoutMs, String what) throws Exception {
