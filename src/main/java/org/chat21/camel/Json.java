@@ -1,6 +1,8 @@
 package org.chat21.camel;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,7 +14,10 @@ import java.util.Map;
 
 /** The one ObjectMapper of the service, and the JSON checks every request body goes through. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strict: trailing content after the value and duplicate keys are errors, not silently resolved. */
+    public static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     /** Nesting deeper than this in attributes/metadata is refused. */
     static final int MAX_DEPTH = 16;
 

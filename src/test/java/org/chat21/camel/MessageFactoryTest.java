@@ -96,6 +96,8 @@ class MessageFactoryTest {
                 "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\",\"attributes\":[1]}",
                 "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\",\"attributes\":{\"x\":{\"$set\":1}}}",
                 "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\",\"metadata\":{\"a.b\":1}}",
+                "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\"} trailing",
+                "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_id\":\"c.d\",\"recipient_fullname\":\"B\"}",
                 "{\"sender_fullname\":\"" + "x".repeat(2000) + "\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\"}")) {
             ApiException e = assertThrows(ApiException.class, () -> build(alice, bad), bad);
             assertEquals(400, e.status(), bad);
