@@ -144,7 +144,7 @@ public class ChatStore {
                 Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
     }
 
-    /** {@link #delivered} for many jobs in one write. */
+    /** Every copy of these jobs is written and published: their outbox entries go, in one write. */
     public void deliveredAll(List<String> messageIds) {
         outbox.deleteMany(new Document("_id", new Document("$in", messageIds)));
     }
@@ -152,11 +152,6 @@ public class ChatStore {
     /** The delivery job could not be handed to the broker: forget the message, the client gets an error. */
     public void discard(String messageId) {
         outbox.deleteOne(Filters.and(Filters.eq("_id", messageId), Filters.eq("state", PENDING)));
-    }
-
-    /** Every copy is written and published. */
-    public void delivered(String messageId) {
-        outbox.deleteOne(new Document("_id", messageId));
     }
 
     /**
@@ -204,8 +199,8 @@ public class ChatStore {
     }
 
     /**
-     * Whether a delivery job still has work to do: its outbox entry is removed only once every copy is
-     * written and published, so a job redelivered after that is acknowledged and changes nothing.
+     * Whether a delivery job still has work to do: its outbox entry is removed (see
+     * {@link #deliveredAll}) only once every copy is written and published, so a job redelivered after that is acknowledged and changes nothing.
      */
     public boolean isPending(String messageId) {
         return outbox.find(new Document("_id", messageId)).limit(1).first() != null;

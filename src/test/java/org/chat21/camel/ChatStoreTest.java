@@ -93,7 +93,7 @@ class ChatStoreTest {
         store.confirm("m2");
         store.writeCopies(planner.planDirect(m), true);
         assertEquals(true, store.isPending("m2"));
-        store.delivered("m2");
+        store.deliveredAll(List.of("m2"));
         assertEquals(false, store.isPending("m2"));
         assertEquals(0, db.getCollection("outbox").countDocuments());
         assertEquals("m2", store.accept(message("m2", "hi", 5), true).get("message_id"));
