@@ -11,8 +11,8 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.InsertManyOptions;
-import com.mongodb.client.model.UpdateOneModel;
-import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.ReplaceOneModel;
+import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.model.WriteModel;
 import org.bson.Document;
@@ -35,7 +35,7 @@ public class ChatStore {
     private static final Logger LOG = LoggerFactory.getLogger(ChatStore.class);
     public static final String PENDING = "pending";
     public static final String CONFIRMED = "confirmed";
-    private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
+    private static final ReplaceOptions REPLACE_UPSERT = new ReplaceOptions().upsert(true);
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
     private static final InsertManyOptions UNORDERED_INSERT = new InsertManyOptions().ordered(false);
 
@@ -83,38 +83,53 @@ public class ChatStore {
      */
     public Map<String, Object> accept(Map<String, Object> message, boolean checkDelivered) {
         String id = (String) message.get("message_id");
-        long now = clock.millis();
-        Document doc = new Document("_id", id)
-                .append("state", PENDING)
-                .append("channel_type", message.get("channel_type"))
-                .append("message", new Document(message))
-                .append("created_at", now)
-                .append("updated_at", now);
-        try {
-            outbox.insertOne(doc);
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                Document existing = outbox.find(new Document("_id", id)).first();
-                if (existing != null && PENDING.equals(existing.get("state"))) {
-                    // the original request is still waiting for the broker, and may yet fail
-                    throw new ApiException(409, "a request with this Idempotency-Key is in progress, retry later");
-                }
-                if (existing != null) {
-                    return existing.get("message", Document.class);
+        for (int attempt = 0; ; attempt++) {
+            long now = clock.millis();
+            Document doc = new Document("_id", id)
+                    .append("state", PENDING)
+                    .append("channel_type", message.get("channel_type"))
+                    .append("message", new Document(message))
+                    .append("created_at", now)
+                    .append("updated_at", now);
+            try {
+                outbox.insertOne(doc);
+                break;
+            } catch (MongoWriteException e) {
+                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY || attempt > 0) {
+                    throw e;
                 }
             }
-            throw e;
+            Document existing = outbox.find(new Document("_id", id)).first();
+            if (existing != null && PENDING.equals(existing.get("state"))) {
+                // the original request is still waiting for the broker, and may yet fail
+                throw new ApiException(409, "a request with this Idempotency-Key is in progress, retry later");
+            }
+            if (existing != null) {
+                return existing.get("message", Document.class);
+            }
+            // the original's entry went between the insert and the lookup: delivered (its copy is stored)
+            // or discarded (then this retry is accepted anew)
+            Map<String, Object> delivered = deliveredCopy(message);
+            if (delivered != null) {
+                return delivered;
+            }
         }
         if (checkDelivered) {
             // a retry whose original was already delivered: its outbox entry is gone but its copy is stored
-            Document delivered = messages.find(
-                    new Document("timelineOf", historyTimeline(message)).append("message_id", id)).first();
+            Map<String, Object> delivered = deliveredCopy(message);
             if (delivered != null) {
                 outbox.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq("state", PENDING)));
-                return acceptedView(delivered);
+                return delivered;
             }
         }
         return null;
+    }
+
+    /** The message as accepted, from its stored copy in the timeline that always gets one; or null. */
+    private Map<String, Object> deliveredCopy(Map<String, Object> message) {
+        Document copy = messages.find(new Document("timelineOf", historyTimeline(message))
+                .append("message_id", message.get("message_id"))).first();
+        return copy == null ? null : acceptedView(copy);
     }
 
     /** The timeline that always receives a copy: the sender's for direct, the group's own for group. */
@@ -209,7 +224,7 @@ public class ChatStore {
     /**
      * Writes every copy and its conversation in two round trips, whatever the number of copies: an
      * unordered insert of the copies (unique key {@code (timelineOf, message_id)}: a copy already there
-     * stays as it is) and an upsert per conversation on its exact unique key
+     * stays as it is) and a replacing upsert per conversation on its exact unique key
      * {@code (timelineOf, conversWith, app_id)}. A repeated job writes the same documents again, and every
      * lookup is an index hit (also in mongo-java-server, which only uses an index for a query on exactly
      * its keys).
@@ -221,10 +236,12 @@ public class ChatStore {
             messageDocs.add(new Document(copy));
             if (updateConversations) {
                 // app_id is part of the key: two tenants may well have users with the same ids
-                conversationWrites.add(new UpdateOneModel<>(
+                // the conversation is the last message's fields plus a few: replaced whole, so nothing of an
+                // earlier message (its metadata, say) lingers
+                conversationWrites.add(new ReplaceOneModel<>(
                         new Document("timelineOf", copy.get("timelineOf")).append("conversWith", copy.get("conversWith"))
                                 .append("app_id", copy.get("app_id")),
-                        new Document("$set", new Document(DeliveryPlanner.conversationOf(copy))), UPSERT));
+                        new Document(DeliveryPlanner.conversationOf(copy)), REPLACE_UPSERT));
             }
         }
         insertIgnoringDuplicates(messageDocs);

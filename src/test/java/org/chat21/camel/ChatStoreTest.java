@@ -114,12 +114,18 @@ class ChatStoreTest {
         db.getCollection("conversations").find().into(twice);
         assertEquals(once, twice, "the same job again writes the same documents");
 
+        Object conversationId = db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first().get("_id");
+        var withMetadata = message("s0", "image", 15);
+        withMetadata.put("metadata", Map.of("src", "x.png"));
+        store.writeCopies(planner.planDirect(withMetadata), true);
         store.writeCopies(planner.planDirect(second), true);
-        assertEquals(4, db.getCollection("messages").countDocuments());
+        assertEquals(6, db.getCollection("messages").countDocuments());
         assertEquals(2, db.getCollection("conversations").countDocuments());
         Document conv = db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first();
         assertEquals("second", conv.get("last_message_text"));
         assertEquals(150, conv.get("status"));
+        assertEquals(conversationId, conv.get("_id"), "the same conversation document");
+        assertEquals(false, conv.containsKey("metadata"), "nothing of an earlier message lingers");
         assertEquals(true, store.isPending("nothing") == false);
 
         // an archived conversation is reactivated by a later message
