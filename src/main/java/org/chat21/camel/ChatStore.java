@@ -118,7 +118,7 @@ public class ChatStore {
             // a retry whose original was already delivered: its outbox entry is gone but its copy is stored
             Map<String, Object> delivered = deliveredCopy(message);
             if (delivered != null) {
-                outbox.deleteOne(Filters.and(Filters.eq("_id", id), Filters.eq("state", PENDING)));
+                discard(id);
                 return delivered;
             }
         }
@@ -149,8 +149,7 @@ public class ChatStore {
 
     /** The broker confirmed the delivery job. */
     public void confirm(String messageId) {
-        outbox.updateOne(new Document("_id", messageId),
-                Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
+        confirmAll(List.of(messageId));
     }
 
     /** {@link #confirm} for many jobs in one write. */
@@ -215,7 +214,8 @@ public class ChatStore {
 
     /**
      * Whether a delivery job still has work to do: its outbox entry is removed (see
-     * {@link #deliveredAll}) only once every copy is written and published, so a job redelivered after that is acknowledged and changes nothing.
+     * {@link #deliveredAll}) only once every copy is written and published, so a job redelivered after
+     * that is acknowledged and changes nothing.
      */
     public boolean isPending(String messageId) {
         return outbox.find(new Document("_id", messageId)).limit(1).first() != null;
