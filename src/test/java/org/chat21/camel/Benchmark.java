@@ -56,6 +56,8 @@ public final class Benchmark {
     private static final int GROUP_RATE = Integer.getInteger("bench.groupRate", 200);
     private static final long DRAIN_TIMEOUT_MS = Long.getLong("bench.drainTimeoutSeconds", 60) * 1000;
     private static final long MAX_MINUTES = Long.getLong("bench.maxMinutes", 20);
+    /** which phases run: closed (the closed-loop table), direct and group (the fixed-rate runs) */
+    private static final List<String> PHASES = List.of(System.getProperty("bench.phases", "closed,direct,group").split(","));
     private static final int PAIRS = 100;
     private static final int GROUPS = 20;
     private static final int GROUP_SIZE = 10;
@@ -119,10 +121,16 @@ public final class Benchmark {
         System.out.printf("chat21-camel benchmark: %d cores, %d s per phase, service overrides %s%n", CORES, SECONDS, overrides);
         closedLoop(8, WARMUP_SECONDS, "wu", false);
         List<Closed> closed = new ArrayList<>();
-        for (int connections : CONNECTIONS) {
+        for (int connections : PHASES.contains("closed") ? CONNECTIONS : new int[0]) {
             closed.add(closedLoop(connections, SECONDS, "tp" + connections, true));
         }
-        List<Open> open = List.of(openLoop("direct", DIRECT_RATE, false), openLoop("group-of-" + GROUP_SIZE, GROUP_RATE, true));
+        List<Open> open = new ArrayList<>();
+        if (PHASES.contains("direct")) {
+            open.add(openLoop("direct", DIRECT_RATE, false));
+        }
+        if (PHASES.contains("group")) {
+            open.add(openLoop("group-of-" + GROUP_SIZE, GROUP_RATE, true));
+        }
 
         System.out.printf("%na) accepted direct messages, closed loop, %d s each%n", SECONDS);
         System.out.printf("%6s %8s %7s %7s %9s %9s %10s %8s %12s  %s%n", "conns", "accepted", "msg/s", "errors", "http p50",
