@@ -19,6 +19,7 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -80,6 +81,25 @@ public class Chat21Setup implements CamelConfiguration {
 
         ChatStore store = new ChatStore(mongo.getDatabase(database), Clock.systemUTC());
         store.ensureIndexes();
+        GroupStore groupStore = new GroupStore(mongo.getDatabase(database));
+        groupStore.ensureIndexes();
+        ConversationStore conversationStore = new ConversationStore(mongo.getDatabase(database));
+        conversationStore.ensureIndexes();
+
+        // group membership cache, kept in step across instances by a broadcast on a fanout exchange; each
+        // instance listens on its own auto-delete queue
+        GroupDirectory directory = new GroupDirectory(groupStore::find,
+                Integer.parseInt(property(props, "chat21.groups.cache-size", "10000")),
+                Long.parseLong(property(props, "chat21.groups.cache-ttl-ms", "60000")), System::currentTimeMillis);
+        String changesExchange = property(props, "chat21.exchange.group-changes", "chat21.group-changes");
+        String changesQueue = property(props, "chat21.group-changes.queue", "");
+        if (changesQueue.isBlank()) {
+            changesQueue = changesExchange + "." + UUID.randomUUID();
+            props.addInitialProperty("chat21.group-changes.queue", changesQueue);
+        }
+        GroupChanges changes = new GroupChanges(directory, new RabbitTemplate(rabbit), changesExchange, changesQueue,
+                confirmTimeout);
+        rabbit.addConnectionListener(changes);
 
         TokenVerifier tokens = new TokenVerifier(property(props, "chat21.jwt.key", "tokenKey"),
                 Long.parseLong(property(props, "chat21.jwt.leeway-seconds", "0")), Clock.systemUTC());
@@ -89,8 +109,16 @@ public class Chat21Setup implements CamelConfiguration {
                 Long.parseLong(property(props, "chat21.outbox.batch-interval-ms", "20")));
         context.addService(bookkeeping, true, true);
         String version = property(props, "chat21.version", "0.1.0");
-        context.getRegistry().bind("chat", new Steps(tokens, new MessageFactory(Clock.systemUTC()),
-                new DeliveryPlanner(), store, timelines, bookkeeping, version));
+        MessageFactory factory = new MessageFactory(Clock.systemUTC());
+        Steps.BrokerCheck broker = () -> rabbit.createConnection().close();
+        context.getRegistry().bind("chat", new Steps(tokens, factory, new DeliveryPlanner(), store, timelines,
+                bookkeeping, directory, broker, version));
+        Contacts contacts = new Contacts(property(props, "chat21.contacts.endpoint", ""),
+                Long.parseLong(property(props, "chat21.contacts.timeout-ms", "1000")),
+                Long.parseLong(property(props, "chat21.contacts.cache-ms", "120000")), Clock.systemUTC());
+        context.getRegistry().bind("groups", new GroupSteps(groupStore, store, changes, contacts, factory, timelines,
+                Clock.systemUTC(), Integer.parseInt(property(props, "chat21.groups.max-members", "10000"))));
+        context.getRegistry().bind("conversations", new ConversationSteps(conversationStore));
 
         int port = Integer.parseInt(property(props, "camel.server.port", "8004"));
         context.addStartupListener(new JsonErrorPages(port,

@@ -65,7 +65,7 @@ public class ChatStore {
     }
 
     /** A database written by the original may hold duplicate conversations; then the index stays non-unique. */
-    private static void uniqueOrWarn(MongoCollection<Document> collection, Bson keys) {
+    static void uniqueOrWarn(MongoCollection<Document> collection, Bson keys) {
         try {
             collection.createIndex(keys, new IndexOptions().unique(true));
         } catch (RuntimeException e) {
@@ -191,10 +191,6 @@ public class ChatStore {
     }
 
     // ---- delivery ------------------------------------------------------------------------------
-
-    public Map<String, Object> findGroup(String appId, String groupId) {
-        return groups.find(Filters.and(Filters.eq("uid", groupId), Filters.eq("appId", appId))).first();
-    }
 
     /**
      * Inserts the copies; a copy already stored (the job is being done again after a crash mid-way)

@@ -105,6 +105,28 @@ public class MessageFactory {
         return message;
     }
 
+    /**
+     * A system message to a group (sender {@code system}, {@code System}), sent through the normal group
+     * delivery like any other message: Chat21's info messages of spec 6.
+     */
+    public Map<String, Object> system(String appId, String groupId, String groupName, String text,
+                                      Map<String, Object> attributes) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("message_id", UUID.randomUUID().toString());
+        message.put("app_id", appId);
+        message.put("sender", "system");
+        message.put("sender_fullname", "System");
+        message.put("recipient", groupId);
+        message.put("recipient_fullname", groupName == null ? groupId : groupName);
+        message.put("text", text);
+        message.put("type", "text");
+        message.put("channel_type", GROUP);
+        message.put("status", 0);
+        message.put("timestamp", clock.millis());
+        message.put("attributes", attributes);
+        return message;
+    }
+
     private static Object textOrWrongType(ObjectNode json, String field) {
         JsonNode value = json.get(field);
         if (value == null || value.isNull()) {

@@ -32,7 +32,10 @@ public class Steps {
     public static final String COPIES = "chat21Copies";
     public static final String PENDING = "chat21Pending";
     public static final String KEYED = "chat21Keyed";
+    /** clientupdated / clientdeleted publishes a change produces (a list of TimelinePublisher.Publication) */
+    public static final String UPDATES = "chat21Updates";
     static final int LIST_LIMIT = 200;
+    static final int MAX_LIST_LIMIT = 500;
 
     private final TokenVerifier tokens;
     private final MessageFactory factory;
@@ -40,16 +43,26 @@ public class Steps {
     private final ChatStore store;
     private final TimelinePublisher timelines;
     private final OutboxBookkeeping bookkeeping;
+    private final GroupDirectory groups;
+    private final BrokerCheck broker;
     private final String version;
 
+    /** Whether the broker can be reached now (a connection is open or can be made). */
+    public interface BrokerCheck {
+        void requireReachable();
+    }
+
     public Steps(TokenVerifier tokens, MessageFactory factory, DeliveryPlanner planner, ChatStore store,
-                 TimelinePublisher timelines, OutboxBookkeeping bookkeeping, String version) {
+                 TimelinePublisher timelines, OutboxBookkeeping bookkeeping, GroupDirectory groups, BrokerCheck broker,
+                 String version) {
         this.tokens = tokens;
         this.factory = factory;
         this.planner = planner;
         this.store = store;
         this.timelines = timelines;
         this.bookkeeping = bookkeeping;
+        this.groups = groups;
+        this.broker = broker;
         this.version = version;
     }
 
@@ -64,7 +77,7 @@ public class Steps {
         if (appId != null) {
             Ids.require("app_id", appId);
         }
-        for (String param : new String[] {"user_id", "convers_with"}) {
+        for (String param : new String[] {"user_id", "convers_with", "group_id", "member_id"}) {
             String value = exchange.getMessage().getHeader(param, String.class);
             if (value != null) {
                 Ids.require(param, value);
@@ -225,7 +238,8 @@ public class Steps {
 
     public void planGroup(Exchange exchange) {
         Map<String, Object> message = message(exchange);
-        Map<String, Object> group = store.findGroup((String) message.get("app_id"), (String) message.get("recipient"));
+        // from the membership cache: no store read while the group is unchanged
+        Map<String, Object> group = groups.find((String) message.get("app_id"), (String) message.get("recipient"));
         exchange.setProperty(COPIES, planner.planGroup(message, group));
     }
 
@@ -280,22 +294,37 @@ public class Steps {
         if (conversWith != null) {
             criteria = Filters.and(criteria, Filters.eq("conversWith", conversWith));
         }
-        findAll(exchange, criteria);
+        findAll(exchange, criteria, "conversWith");
     }
 
     public void messagesQuery(Exchange exchange) {
         var in = exchange.getMessage();
         findAll(exchange, Filters.and(Filters.eq("timelineOf", in.getHeader("user_id", String.class)),
                 Filters.eq("conversWith", in.getHeader("convers_with", String.class)),
-                Filters.eq("app_id", in.getHeader("app_id", String.class))));
+                Filters.eq("app_id", in.getHeader("app_id", String.class))), "message_id");
     }
 
-    private static void findAll(Exchange exchange, org.bson.conversions.Bson criteria) {
+    /**
+     * Newest first, {@code limit} (1..500, default 200) at a time. {@code before=<timestamp>} (with
+     * {@code before_id=<tieField>} of the last item seen, for items sharing that timestamp) continues
+     * after the last page: the order is (timestamp, tieField) descending, so every item is seen once.
+     */
+    private static void findAll(Exchange exchange, org.bson.conversions.Bson criteria, String tieField) {
         var in = exchange.getMessage();
+        Paging paging = Paging.of(in.getHeader("limit", String.class), in.getHeader("before", String.class),
+                in.getHeader("before_id", String.class), LIST_LIMIT, MAX_LIST_LIMIT);
+        if (paging.before() != null) {
+            var older = Filters.lt("timestamp", paging.before());
+            if (paging.beforeId() != null) {
+                older = Filters.or(older, Filters.and(Filters.eq("timestamp", paging.before()),
+                        Filters.lt(tieField, paging.beforeId())));
+            }
+            criteria = Filters.and(criteria, older);
+        }
         in.removeHeaders("CamelMongo*");
         in.setHeader(MongoDbConstants.CRITERIA, criteria);
-        in.setHeader(MongoDbConstants.SORT_BY, Sorts.descending("timestamp"));
-        in.setHeader(MongoDbConstants.LIMIT, LIST_LIMIT);
+        in.setHeader(MongoDbConstants.SORT_BY, Sorts.descending("timestamp", tieField));
+        in.setHeader(MongoDbConstants.LIMIT, paging.limit());
         in.setBody(null);
     }
 
@@ -316,6 +345,38 @@ public class Steps {
             }
         }
         return json(exchange, 200, success(result));
+    }
+
+    // ---- shared by the change routes
+
+    /** Before a change that must be announced: 503 up front when the broker is down, so nothing is half done. */
+    public void requireBroker() {
+        broker.requireReachable();
+    }
+
+    /** The clientupdated / clientdeleted publishes a change left in {@code chat21Updates}, with one confirm. */
+    @SuppressWarnings("unchecked")
+    public void publishUpdates(Exchange exchange) throws TimeoutException {
+        List<TimelinePublisher.Publication> updates = exchange.getProperty(UPDATES, List.class);
+        if (updates != null) {
+            timelines.publishAll(updates);
+        }
+    }
+
+    /** 200 {@code {"success": true}} */
+    public String done(Exchange exchange) {
+        return json(exchange, 200, ok());
+    }
+
+    /** 201 {@code {"success": true}}, as Chat21 answers an archive */
+    public String doneCreated(Exchange exchange) {
+        return json(exchange, 201, ok());
+    }
+
+    static Map<String, Object> ok() {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("success", true);
+        return body;
     }
 
     public String info(Exchange exchange) {

@@ -5,6 +5,7 @@ import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
@@ -26,22 +27,36 @@ public class TimelinePublisher {
         this.confirmTimeoutMs = confirmTimeoutMs;
     }
 
+    /** One publish: a routing key on the timeline exchange and its JSON body. */
+    public record Publication(String routingKey, Object body) {
+    }
+
+    /** Each copy to its {@code clientadded} routing key. */
     public void publish(List<Map<String, Object>> copies) throws TimeoutException {
-        if (copies.isEmpty()) {
+        List<Publication> publications = new ArrayList<>(copies.size());
+        for (Map<String, Object> copy : copies) {
+            publications.add(new Publication(DeliveryPlanner.routingKey(copy), copy));
+        }
+        publishAll(publications);
+    }
+
+    /** Publishes them all on one channel and waits for the broker's confirm once. */
+    public void publishAll(List<Publication> publications) throws TimeoutException {
+        if (publications.isEmpty()) {
             return;
         }
         Boolean confirmed = template.invoke(ops -> {
-            for (Map<String, Object> copy : copies) {
+            for (Publication publication : publications) {
                 MessageProperties props = new MessageProperties();
                 props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
                 props.setContentEncoding("UTF-8");
                 props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
-                ops.send(exchange, DeliveryPlanner.routingKey(copy), new Message(Json.writeBytes(copy), props));
+                ops.send(exchange, publication.routingKey(), new Message(Json.writeBytes(publication.body()), props));
             }
             return ops.waitForConfirms(confirmTimeoutMs);
         });
         if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm " + copies.size() + " timeline publishes");
+            throw new TimeoutException("broker did not confirm " + publications.size() + " timeline publishes");
         }
     }
 }

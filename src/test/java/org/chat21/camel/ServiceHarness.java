@@ -33,14 +33,15 @@ import java.util.concurrent.TimeUnit;
 final class ServiceHarness implements AutoCloseable {
     static final String RABBIT = System.getenv().getOrDefault("TEST_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672");
 
-    final String run = UUID.randomUUID().toString().substring(0, 8);
-    final String appId = "app" + run;
+    final String run;
+    final String appId;
     final int port;
     final MongoServer mongoServer;
     final MongoClient mongoClient;
     final MongoDatabase db;
     final Main main;
     final Map<String, String> overrides = new HashMap<>();
+    private final boolean shared;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     ServiceHarness() throws Exception {
@@ -49,6 +50,21 @@ final class ServiceHarness implements AutoCloseable {
 
     /** @param shareMongo an existing store to share (several instances), or null for a fresh one */
     ServiceHarness(Map<String, String> extra, MongoServer shareMongo) throws Exception {
+        this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    /**
+     * A second instance of {@code first}'s service: the same store, app id, delivery queues and group
+     * change exchange, its own HTTP port. Close it before {@code first}.
+     */
+    static ServiceHarness secondInstance(ServiceHarness first) throws Exception {
+        return new ServiceHarness(Map.of(), first.mongoServer, first.run);
+    }
+
+    private ServiceHarness(Map<String, String> extra, MongoServer shareMongo, String run) throws Exception {
+        this.run = run;
+        this.appId = "app" + run;
+        this.shared = shareMongo != null;
         mongoServer = shareMongo != null ? shareMongo : new MongoServer(new MemoryBackend());
         String mongoAddress = shareMongo != null ? shareMongo.getLocalAddress().toString() : mongoServer.bind().toString();
         String mongoUri = "mongodb://" + mongoAddress.replaceFirst("^.*/", "") + "/chatdb";
@@ -61,6 +77,7 @@ final class ServiceHarness implements AutoCloseable {
         overrides.put("chat21.exchange.group", "it." + run + ".group");
         overrides.put("chat21.queue.direct", "it." + run + ".direct");
         overrides.put("chat21.queue.group", "it." + run + ".group");
+        overrides.put("chat21.exchange.group-changes", "it." + run + ".group-changes");
         overrides.put("chat21.relay.interval-ms", "300");
         overrides.put("chat21.relay.pending-after-ms", "1000");
         overrides.putAll(extra);
@@ -118,8 +135,10 @@ final class ServiceHarness implements AutoCloseable {
     public void close() throws Exception {
         main.stop();
         mongoClient.close();
-        mongoServer.shutdownNow();
-        deleteBrokerObjects();
+        if (!shared) {
+            mongoServer.shutdownNow();
+            deleteBrokerObjects();
+        }
     }
 
     /** This run's queues and exchanges go with it (best effort: the broker may be the one that is down). */
@@ -132,6 +151,7 @@ final class ServiceHarness implements AutoCloseable {
                 admin.channel.queueDelete(overrides.get("chat21.queue." + kind));
                 admin.channel.exchangeDelete(overrides.get("chat21.exchange." + kind));
             }
+            admin.channel.exchangeDelete(overrides.get("chat21.exchange.group-changes"));
         } catch (Exception e) {
             System.err.println("could not delete test queues: " + e);
         }
