@@ -113,6 +113,19 @@ final class ServiceHarness implements AutoCloseable {
         return send(b.build());
     }
 
+    /** Any method, with an optional JSON body (null: none). */
+    HttpResponse<String> request(String method, String path, String token, String body) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base() + path)).timeout(Duration.ofSeconds(10))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (body != null) {
+            b.header("Content-Type", "application/json");
+        }
+        if (token != null) {
+            b.header("Authorization", "JWT " + token);
+        }
+        return send(b.build());
+    }
+
     HttpResponse<String> send(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
