@@ -2,6 +2,8 @@ package org.chat21.camel;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
@@ -9,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The steps of the group routes (spec 6), bound as {@code groups}. Each change step checks the caller,
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeoutException;
  * new member's history copies.
  */
 public class GroupSteps {
+    private static final Logger LOG = LoggerFactory.getLogger(GroupSteps.class);
     public static final String GROUP = "chat21Group";
     public static final String NOTICES = "chat21Notices";
     public static final String HISTORY = "chat21History";
@@ -187,20 +189,37 @@ public class GroupSteps {
 
     // ---- what a change produces (the group-changed flow)
 
-    /** Drops the group from every instance's cache (confirmed by the broker) before anything is delivered. */
+    /**
+     * Drops the group from every instance's cache (confirmed by the broker) before anything is delivered.
+     * The change is already stored, so if the broker fails right now the request still succeeds: instances
+     * that lost their connection clear their caches when they reconnect, and any other cached copy expires
+     * within {@code chat21.groups.cache-ttl-ms}.
+     */
     @SuppressWarnings("unchecked")
-    public void announce(Exchange exchange) throws TimeoutException {
+    public void announce(Exchange exchange) {
         Map<String, Object> group = exchange.getProperty(GROUP, Map.class);
-        changes.announce((String) group.get("appId"), (String) group.get("uid"));
+        try {
+            changes.announce((String) group.get("appId"), (String) group.get("uid"));
+        } catch (Exception e) {
+            LOG.warn("change of group {} stored but not announced to the other instances: {}", group.get("uid"), e.toString());
+        }
     }
 
-    /** A new member's copies of the group history: stored in their timeline, then published to it. */
+    /**
+     * A new member's copies of the group history: stored in their timeline, then published to it (if the
+     * broker fails right now the copies are stored all the same, and the client reads them from the API).
+     */
     @SuppressWarnings("unchecked")
-    public void replayHistory(Exchange exchange) throws TimeoutException {
+    public void replayHistory(Exchange exchange) {
         List<Map<String, Object>> copies = exchange.getProperty(HISTORY, List.class);
         if (copies != null && !copies.isEmpty()) {
             chat.writeCopies(copies, false);
-            timelines.publish(copies);
+            try {
+                timelines.publish(copies);
+            } catch (Exception e) {
+                LOG.warn("history of group {} stored for its new member but not published: {}",
+                        copies.get(0).get("conversWith"), e.toString());
+            }
         }
     }
 

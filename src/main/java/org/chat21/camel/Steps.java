@@ -354,12 +354,22 @@ public class Steps {
         broker.requireReachable();
     }
 
-    /** The clientupdated / clientdeleted publishes a change left in {@code chat21Updates}, with one confirm. */
+    /**
+     * The clientupdated / clientdeleted publishes a change left in {@code chat21Updates}, with one confirm.
+     * They are live notifications of a change that is already stored: if the broker fails right now (it
+     * was reachable a moment ago, see {@link #requireBroker}) the change stands and the failure is logged,
+     * rather than answering 503 for something that happened.
+     */
     @SuppressWarnings("unchecked")
-    public void publishUpdates(Exchange exchange) throws TimeoutException {
+    public void publishUpdates(Exchange exchange) {
         List<TimelinePublisher.Publication> updates = exchange.getProperty(UPDATES, List.class);
-        if (updates != null) {
+        if (updates == null || updates.isEmpty()) {
+            return;
+        }
+        try {
             timelines.publishAll(updates);
+        } catch (Exception e) {
+            LOG.warn("{} live update(s) not published ({}): {}", updates.size(), updates.get(0).routingKey(), e.toString());
         }
     }
 

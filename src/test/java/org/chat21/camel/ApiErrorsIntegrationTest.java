@@ -265,6 +265,21 @@ class ApiErrorsIntegrationTest {
             assertEquals(0, down.db.getCollection("outbox").countDocuments());
             assertEquals(0, down.db.getCollection("messages").countDocuments());
             assertEquals(0, down.db.getCollection("conversations").countDocuments());
+
+            // group changes and archiving are refused up front too: nothing changes
+            start = System.nanoTime();
+            assertRefused(down.post("/api/" + down.appId + "/groups", down.user("alice"), Json.write(Map.of(
+                    "group_id", "group-down", "group_name", "Down", "group_members", Map.of("bob", 1)))), 503);
+            assertTrue((System.nanoTime() - start) / 1_000_000 < 2000, "group create answered within 2 s");
+            assertEquals(0, down.db.getCollection("groups").countDocuments());
+            down.db.getCollection("groups").insertOne(new org.bson.Document("uid", "group-up").append("appId", down.appId)
+                    .append("name", "Up").append("owner", "alice").append("members", new org.bson.Document("alice", 1)));
+            assertRefused(down.post("/api/" + down.appId + "/groups/group-up/members", down.user("alice"),
+                    Json.write(Map.of("member_id", "bob"))), 503);
+            assertEquals(java.util.Set.of("alice"), down.db.getCollection("groups").find().first()
+                    .get("members", org.bson.Document.class).keySet());
+            assertRefused(down.request("DELETE", "/api/" + down.appId + "/conversations/bob", down.user("alice"), null), 503);
+            assertEquals(0, down.db.getCollection("outbox").countDocuments());
         }
     }
 }
