@@ -71,6 +71,12 @@ public class ConversationSteps {
         exchange.setProperty(Steps.UPDATES, updates);
     }
 
+    /** Client text in a log line: no line breaks or other control characters, at most 128 characters. */
+    static String loggable(String text) {
+        String clean = text.replaceAll("\\p{Cntrl}", "?");
+        return clean.length() > 128 ? clean.substring(0, 128) + "..." : clean;
+    }
+
     private static Map<String, Object> view(Map<String, Object> doc) {
         return GroupRules.view(doc);
     }
@@ -115,7 +121,7 @@ public class ConversationSteps {
         }
         ObjectNode body = Json.parseObject(exchange.getMessage().getBody(byte[].class));
         LOG.info("push notification request accepted (not forwarded: no push provider is configured): event {} for {}",
-                body.path("event_type").asText("?"), body.path("recipient_id").asText("?"));
+                loggable(body.path("event_type").asText("?")), loggable(body.path("recipient_id").asText("?")));
         return Steps.json(exchange, 200, Steps.ok());
     }
 }

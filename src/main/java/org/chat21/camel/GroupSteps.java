@@ -60,9 +60,10 @@ public class GroupSteps {
         Map<String, Object> group = GroupRules.newGroup(caller, appId(exchange), body(exchange), clock.millis(), maxMembers);
         store.insert(group);
         exchange.setProperty(GROUP, group);
-        notices(exchange, group, GroupRules.creationNotices(group, contacts::lookup));
+        Contacts.Budget names = contacts.budget();
+        notices(exchange, group, GroupRules.creationNotices(group, names::lookup));
         exchange.setProperty(Steps.UPDATES, List.of());
-        exchange.setProperty(HISTORY, List.of());
+        exchange.removeProperty(HISTORY);
     }
 
     /** 201 {@code {"success": true, "group": {...}}}: the group as created. */
@@ -90,6 +91,10 @@ public class GroupSteps {
         exchange.setProperty(HISTORY, history(exchange, List.of(memberId)));
     }
 
+    /** The group history to replay, and to whom: one member at a time, so memory stays at one history. */
+    public record HistoryReplay(String groupId, List<Map<String, Object>> timeline, List<String> members) {
+    }
+
     /** Leave / remove (owner, admin, or the member itself): 404 when not a member. */
     public void leave(Exchange exchange) {
         Map<String, Object> group = existing(exchange);
@@ -107,7 +112,7 @@ public class GroupSteps {
         // the old members, the one who left among them, get the updated group
         changed(exchange, after, GroupRules.memberIds(before), GroupRules.leftLabel(memberId));
         notices(exchange, after, List.of(GroupRules.leaveNotice(memberId)));
-        exchange.setProperty(HISTORY, List.of());
+        exchange.removeProperty(HISTORY);
     }
 
     /** Set members (owner or admin): the original members get the update, every added one the join treatment. */
@@ -124,8 +129,9 @@ public class GroupSteps {
         Set<String> added = GroupRules.added(before, members.keySet());
         changed(exchange, after, before, null);
         List<GroupRules.Notice> joins = new ArrayList<>();
+        Contacts.Budget names = contacts.budget();
         for (String member : added) {
-            joins.add(GroupRules.joinNotice(member, contacts.lookup(member)));
+            joins.add(GroupRules.joinNotice(member, names.lookup(member)));
         }
         notices(exchange, after, joins);
         exchange.setProperty(HISTORY, history(exchange, added));
@@ -141,7 +147,7 @@ public class GroupSteps {
         parameters.put("group_name", name);
         changed(exchange, after, GroupRules.memberIds(after), GroupRules.label(GroupRules.DATA_UPDATED_GROUP, parameters));
         exchange.setProperty(NOTICES, List.of());
-        exchange.setProperty(HISTORY, List.of());
+        exchange.removeProperty(HISTORY);
     }
 
     /** Replace the attributes (owner or admin): the members get the group with {@code ATTRIBUTES_UPDATED_GROUP}. */
@@ -160,7 +166,7 @@ public class GroupSteps {
         changed(exchange, after, GroupRules.memberIds(after),
                 GroupRules.label(GroupRules.ATTRIBUTES_UPDATED_GROUP, parameters));
         exchange.setProperty(NOTICES, List.of());
-        exchange.setProperty(HISTORY, List.of());
+        exchange.removeProperty(HISTORY);
     }
 
     /** The group-wide wipes (owner or admin; an admin may also wipe what a deleted group left behind). */
@@ -206,19 +212,21 @@ public class GroupSteps {
     }
 
     /**
-     * A new member's copies of the group history: stored in their timeline, then published to it (if the
+     * Each new member's copies of the group history: stored in their timeline, then published to it (if the
      * broker fails right now the copies are stored all the same, and the client reads them from the API).
      */
-    @SuppressWarnings("unchecked")
     public void replayHistory(Exchange exchange) {
-        List<Map<String, Object>> copies = exchange.getProperty(HISTORY, List.class);
-        if (copies != null && !copies.isEmpty()) {
+        HistoryReplay replay = exchange.getProperty(HISTORY, HistoryReplay.class);
+        if (replay == null || replay.timeline().isEmpty()) {
+            return;
+        }
+        for (String member : replay.members()) {
+            List<Map<String, Object>> copies = GroupRules.historyCopies(replay.timeline(), member, replay.groupId());
             chat.writeCopies(copies, false);
             try {
                 timelines.publish(copies);
             } catch (Exception e) {
-                LOG.warn("history of group {} stored for its new member but not published: {}",
-                        copies.get(0).get("conversWith"), e.toString());
+                LOG.warn("history of group {} stored for {} but not published: {}", replay.groupId(), member, e.toString());
             }
         }
     }
@@ -253,16 +261,12 @@ public class GroupSteps {
         exchange.setProperty(NOTICES, messages);
     }
 
-    private List<Map<String, Object>> history(Exchange exchange, Iterable<String> newMembers) {
-        List<Map<String, Object>> timeline = null;
-        List<Map<String, Object>> copies = new ArrayList<>();
-        for (String member : newMembers) {
-            if (timeline == null) {
-                timeline = store.history(appId(exchange), groupId(exchange), GroupRules.HISTORY);
-            }
-            copies.addAll(GroupRules.historyCopies(timeline, member, groupId(exchange)));
+    private HistoryReplay history(Exchange exchange, java.util.Collection<String> newMembers) {
+        if (newMembers.isEmpty()) {
+            return null;
         }
-        return copies;
+        return new HistoryReplay(groupId(exchange), store.history(appId(exchange), groupId(exchange), GroupRules.HISTORY),
+                List.copyOf(newMembers));
     }
 
     private Map<String, Object> existing(Exchange exchange) {

@@ -29,9 +29,9 @@ class ContactsTest {
             switch (id) {
                 case "u1" -> body = "{\"firstname\":\"Ann\",\"lastname\":\"Lee\",\"fullname\":\"Ann Lee\"}".getBytes(StandardCharsets.UTF_8);
                 case "u2" -> body = "{\"firstname\":\"Bo\",\"lastname\":\"Kim\"}".getBytes(StandardCharsets.UTF_8);
-                case "slow" -> {
+                case "slow", "slow1", "slow2", "slow3", "slow4", "slow5" -> {
                     try {
-                        Thread.sleep(3000);
+                        Thread.sleep(1000);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -80,5 +80,19 @@ class ContactsTest {
         assertEquals("u1", none.lookup("u1").shortName("u1"));
         Contacts down = new Contacts("http://127.0.0.1:1/contacts", 300, 60_000, Clock.systemUTC());
         assertEquals(new Contacts.Name("", "", "u1"), down.lookup("u1"));
+    }
+
+    @Test
+    void manyLookupsOfOneRequestShareABoundedTime() {
+        Contacts contacts = contacts();
+        assertEquals("Ann Lee", contacts.lookup("u1").fullname());
+        Contacts.Budget budget = contacts.budget();
+        long t0 = System.nanoTime();
+        for (int i = 1; i <= 5; i++) {
+            assertEquals(new Contacts.Name("", "", "slow" + i), budget.lookup("slow" + i));
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms < 1500, "five slow lookups took " + ms + " ms; the budget is three timeouts (900 ms)");
+        assertEquals("Ann Lee", budget.lookup("u1").fullname(), "cached names are still used after the budget");
     }
 }
