@@ -19,7 +19,6 @@ import org.springframework.amqp.rabbit.core.RabbitTemplate;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,19 +85,14 @@ public class Chat21Setup implements CamelConfiguration {
         ConversationStore conversationStore = new ConversationStore(mongo.getDatabase(database));
         conversationStore.ensureIndexes();
 
-        // group membership cache, kept in step across instances by a broadcast on a fanout exchange; each
-        // instance listens on its own auto-delete queue
+        // group membership cache, kept in step across instances by a broadcast on a fanout exchange (each
+        // instance listens on its own exclusive queue, set up with every broker connection)
         GroupDirectory directory = new GroupDirectory(groupStore::find,
                 Integer.parseInt(property(props, "chat21.groups.cache-size", "10000")),
                 Long.parseLong(property(props, "chat21.groups.cache-ttl-ms", "60000")), System::currentTimeMillis);
-        String changesExchange = property(props, "chat21.exchange.group-changes", "chat21.group-changes");
-        String changesQueue = property(props, "chat21.group-changes.queue", "");
-        if (changesQueue.isBlank()) {
-            changesQueue = changesExchange + "." + UUID.randomUUID();
-            props.addInitialProperty("chat21.group-changes.queue", changesQueue);
-        }
-        GroupChanges changes = new GroupChanges(directory, new RabbitTemplate(rabbit), changesExchange, changesQueue,
-                confirmTimeout);
+        directory.setCoherent(false);
+        GroupChanges changes = new GroupChanges(directory, new RabbitTemplate(rabbit),
+                property(props, "chat21.exchange.group-changes", "chat21.group-changes"), confirmTimeout);
         rabbit.addConnectionListener(changes);
 
         TokenVerifier tokens = new TokenVerifier(property(props, "chat21.jwt.key", "tokenKey"),

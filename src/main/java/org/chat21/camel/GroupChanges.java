@@ -1,5 +1,6 @@
 package org.chat21.camel;
 
+import com.rabbitmq.client.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -14,10 +15,13 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Keeps the group caches of several service instances in step. A membership (or any group) change is
- * broadcast on a fanout exchange, with a publisher confirm, before the change is answered; every
- * instance has its own auto-delete queue bound to it (declared again whenever the broker connection is
- * made) and drops the changed group from its {@link GroupDirectory}. Each new connection also clears the
- * whole cache, since broadcasts sent while this instance was disconnected were missed.
+ * broadcast on a fanout exchange, with a publisher confirm, before the change is answered. Every
+ * instance listens on its own exclusive, server-named queue bound to that exchange, and drops the changed
+ * group from its {@link GroupDirectory}. The queue and its consumer are set up whenever the broker
+ * connection is made, before anything else uses the connection, and only then is the cache turned on
+ * (and emptied, since notices sent while this instance was away were missed); while there is no
+ * connection or no listener the directory reads the store every time. The queue goes with the
+ * connection, so no instance leaves one behind.
  */
 public class GroupChanges implements ConnectionListener {
     private static final Logger LOG = LoggerFactory.getLogger(GroupChanges.class);
@@ -25,15 +29,12 @@ public class GroupChanges implements ConnectionListener {
     private final GroupDirectory directory;
     private final RabbitTemplate template;
     private final String exchange;
-    private final String queue;
     private final long confirmTimeoutMs;
 
-    public GroupChanges(GroupDirectory directory, RabbitTemplate template, String exchange, String queue,
-                        long confirmTimeoutMs) {
+    public GroupChanges(GroupDirectory directory, RabbitTemplate template, String exchange, long confirmTimeoutMs) {
         this.directory = directory;
         this.template = template;
         this.exchange = exchange;
-        this.queue = queue;
         this.confirmTimeoutMs = confirmTimeoutMs;
     }
 
@@ -71,23 +72,32 @@ public class GroupChanges implements ConnectionListener {
 
     @Override
     public void onCreate(Connection connection) {
-        try (var channel = connection.createChannel(false)) {
+        directory.setCoherent(false);
+        try {
+            Channel channel = connection.createChannel(false);
             channel.exchangeDeclare(exchange, "fanout", true);
-            channel.queueDeclare(queue, false, false, true, null);
+            String queue = channel.queueDeclare().getQueue(); // server-named, exclusive, auto-delete
             channel.queueBind(queue, exchange, "");
+            // bound before the cache starts over: every notice from now on reaches this queue
+            directory.clear();
+            channel.basicConsume(queue, true, (tag, delivery) -> received(delivery.getBody()), tag -> {
+                LOG.warn("group change listener cancelled; group lookups go to the store until the next connection");
+                directory.setCoherent(false);
+            });
+            directory.setCoherent(true);
+            LOG.debug("listening for group changes on {}", queue);
         } catch (Exception e) {
-            LOG.warn("could not declare the group change queue {}: {}", queue, e.toString());
+            LOG.warn("could not listen for group changes on {} ({}); group lookups go to the store", exchange, e.toString());
         }
-        directory.clear();
     }
 
     @Override
     public void onClose(Connection connection) {
-        directory.clear();
+        directory.setCoherent(false);
     }
 
     @Override
     public void onShutDown(com.rabbitmq.client.ShutdownSignalException signal) {
-        directory.clear();
+        directory.setCoherent(false);
     }
 }

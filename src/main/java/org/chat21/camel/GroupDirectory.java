@@ -8,8 +8,9 @@ import java.util.function.LongSupplier;
 /**
  * Group documents as group delivery needs them, cached so that a message to an unchanged group costs no
  * MongoDB read. Entries are dropped when a group changes: on this instance directly, on the others by
- * the broadcast {@link GroupChanges} publishes before the change is answered; and the whole cache goes
- * whenever the broker connection is (re)made, since broadcasts may have been missed meanwhile.
+ * the broadcast {@link GroupChanges} publishes before the change is answered. While this instance cannot
+ * hear those broadcasts (no broker connection, no listener) nothing is cached at all, and the cache starts
+ * empty once it can again.
  * A read racing a change is not cached (generation check), so a stale document never sticks. Entries
  * also expire after a while, which bounds how long a change made behind the service's back (directly in
  * MongoDB) goes unseen.
@@ -21,6 +22,8 @@ public class GroupDirectory {
     private final LongSupplier clock;
     private final Map<String, Entry> cache;
     private long generation;
+    /** false while changes cannot be heard (no broker connection or no listener): then nothing is cached */
+    private boolean coherent = true;
 
     /** A cached group (null: there is no such group) and when it was read. */
     private record Entry(Map<String, Object> group, long readAt) {
@@ -50,19 +53,35 @@ public class GroupDirectory {
         long seen;
         long now = clock.getAsLong();
         synchronized (this) {
-            Entry cached = cache.get(key);
-            if (cached != null && now - cached.readAt() < ttlMs) {
-                return cached.group();
+            if (!coherent) {
+                seen = -1;
+            } else {
+                Entry cached = cache.get(key);
+                if (cached != null && now - cached.readAt() < ttlMs) {
+                    return cached.group();
+                }
+                seen = generation;
             }
-            seen = generation;
         }
         Map<String, Object> group = loader.apply(appId, groupId);
         synchronized (this) {
-            if (generation == seen) {
+            if (coherent && generation == seen) {
                 cache.put(key, new Entry(group, now));
             }
         }
         return group;
+    }
+
+    /**
+     * Whether changes announced by other instances can be heard. While not, every lookup reads the store
+     * and nothing is cached; turning it off also empties the cache.
+     */
+    public synchronized void setCoherent(boolean coherent) {
+        if (!coherent) {
+            generation++;
+            cache.clear();
+        }
+        this.coherent = coherent;
     }
 
     /** A group changed (here or on another instance): its next use reads the store. */

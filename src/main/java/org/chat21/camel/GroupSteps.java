@@ -231,11 +231,6 @@ public class GroupSteps {
         }
     }
 
-    /** A group change notice from the broadcast (any instance's, this one's included). */
-    public void changed(Exchange exchange) {
-        changes.received(exchange.getMessage().getBody(byte[].class));
-    }
-
     // ---- helpers
 
     private void changed(Exchange exchange, Map<String, Object> group, Set<String> notify, Map<String, Object> label) {

@@ -95,4 +95,20 @@ class GroupDirectoryTest {
         }
         assertEquals(3, directory.size());
     }
+
+    @Test
+    void nothingIsCachedWhileChangesCannotBeHeard() {
+        store.put("a/g", group("x"));
+        directory.find("a", "g");
+        directory.setCoherent(false); // the broker connection went away
+        store.put("a/g", group("x", "y"));
+        assertEquals(group("x", "y"), directory.find("a", "g"));
+        store.put("a/g", group("y"));
+        assertEquals(group("y"), directory.find("a", "g"), "read from the store every time");
+        assertEquals(0, directory.size());
+        directory.setCoherent(true);
+        directory.find("a", "g");
+        directory.find("a", "g");
+        assertEquals(4, reads.get());
+    }
 }
