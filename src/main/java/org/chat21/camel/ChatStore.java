@@ -41,14 +41,12 @@ public class ChatStore {
 
     private final MongoCollection<Document> messages;
     private final MongoCollection<Document> conversations;
-    private final MongoCollection<Document> groups;
     private final MongoCollection<Document> outbox;
     private final Clock clock;
 
     public ChatStore(MongoDatabase db, Clock clock) {
         this.messages = db.getCollection("messages");
         this.conversations = db.getCollection("conversations");
-        this.groups = db.getCollection("groups");
         this.outbox = db.getCollection("outbox");
         this.clock = clock;
     }
@@ -60,7 +58,6 @@ public class ChatStore {
         uniqueOrWarn(conversations, Indexes.ascending("timelineOf", "conversWith", "app_id"));
         conversations.createIndex(Indexes.ascending("timelineOf", "app_id", "timestamp", "archived"));
         conversations.createIndex(Indexes.ascending("app_id", "conversWith"));
-        groups.createIndex(Indexes.ascending("uid"));
         outbox.createIndex(Indexes.ascending("state", "updated_at"));
     }
 

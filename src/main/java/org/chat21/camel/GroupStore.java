@@ -37,7 +37,9 @@ public class GroupStore {
         this.conversations = db.getCollection("conversations");
     }
 
+    /** Chat21's {@code uid} index, and the unique tenant key every lookup uses. */
     public void ensureIndexes() {
+        groups.createIndex(Indexes.ascending("uid"));
         ChatStore.uniqueOrWarn(groups, Indexes.ascending("uid", "appId"));
     }
 
