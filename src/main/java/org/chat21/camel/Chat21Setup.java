@@ -91,8 +91,8 @@ public class Chat21Setup implements CamelConfiguration {
                 Integer.parseInt(property(props, "chat21.groups.cache-size", "10000")),
                 Long.parseLong(property(props, "chat21.groups.cache-ttl-ms", "60000")), System::currentTimeMillis);
         directory.setCoherent(false);
-        GroupChanges changes = new GroupChanges(directory, new RabbitTemplate(rabbit),
-                property(props, "chat21.exchange.group-changes", "chat21.group-changes"), confirmTimeout);
+        GroupChanges changes = new GroupChanges(directory, new TimelinePublisher(new RabbitTemplate(rabbit),
+                property(props, "chat21.exchange.group-changes", "chat21.group-changes"), confirmTimeout));
         rabbit.addConnectionListener(changes);
 
         TokenVerifier tokens = new TokenVerifier(property(props, "chat21.jwt.key", "tokenKey"),

@@ -3,13 +3,11 @@ package org.chat21.camel;
 import com.rabbitmq.client.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.amqp.core.Message;
-import org.springframework.amqp.core.MessageProperties;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
@@ -27,15 +25,14 @@ public class GroupChanges implements ConnectionListener {
     private static final Logger LOG = LoggerFactory.getLogger(GroupChanges.class);
 
     private final GroupDirectory directory;
-    private final RabbitTemplate template;
+    private final TimelinePublisher notices;
     private final String exchange;
-    private final long confirmTimeoutMs;
 
-    public GroupChanges(GroupDirectory directory, RabbitTemplate template, String exchange, long confirmTimeoutMs) {
+    /** @param notices publishes to the fanout exchange of group change notices */
+    public GroupChanges(GroupDirectory directory, TimelinePublisher notices) {
         this.directory = directory;
-        this.template = template;
-        this.exchange = exchange;
-        this.confirmTimeoutMs = confirmTimeoutMs;
+        this.notices = notices;
+        this.exchange = notices.exchange();
     }
 
     /** Drops the group here and tells every other instance, waiting for the broker to take the news. */
@@ -44,15 +41,7 @@ public class GroupChanges implements ConnectionListener {
         Map<String, Object> change = new LinkedHashMap<>();
         change.put("app_id", appId);
         change.put("group_id", groupId);
-        MessageProperties props = new MessageProperties();
-        props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
-        Boolean confirmed = template.invoke(ops -> {
-            ops.send(exchange, "", new Message(Json.writeBytes(change), props));
-            return ops.waitForConfirms(confirmTimeoutMs);
-        });
-        if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm the change of group " + groupId);
-        }
+        notices.publishAll(List.of(new TimelinePublisher.Publication("", change)));
     }
 
     /** A change announced by any instance (this one included). */

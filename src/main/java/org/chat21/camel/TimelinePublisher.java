@@ -11,10 +11,11 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Publishes timeline copies to {@code amq.topic}, where MQTT clients subscribed to
- * {@code apps/<app>/users/<me>/#} receive them. A whole batch (every copy of one message, up to a
- * group's size) goes out on one channel and is confirmed by the broker once, so a group of 500 costs one
- * confirm round trip, not 500.
+ * Publishes JSON to one exchange with publisher confirms: timeline copies and updates to {@code amq.topic},
+ * where MQTT clients subscribed to {@code apps/<app>/users/<me>/#} receive them, and group change notices
+ * to the instances' fanout exchange. A whole batch (every copy of one message, up to a group's size) goes
+ * out on one channel and is confirmed by the broker once, so a group of 500 costs one confirm round trip,
+ * not 500.
  */
 public class TimelinePublisher {
     private final RabbitTemplate template;
@@ -25,6 +26,10 @@ public class TimelinePublisher {
         this.template = template;
         this.exchange = exchange;
         this.confirmTimeoutMs = confirmTimeoutMs;
+    }
+
+    public String exchange() {
+        return exchange;
     }
 
     /** One publish: a routing key on the timeline exchange and its JSON body. */
