@@ -57,16 +57,16 @@ public class ConversationSteps {
                 throw new ApiException(404, "conversation not found");
             }
             updates.add(new TimelinePublisher.Publication(base + "conversations." + conversWith + ".clientdeleted",
-                    view(deleted)));
+                    Json.clientView(deleted)));
         } else {
             Map<String, Object> archived = store.archive(appId, userId, conversWith);
             if (archived == null) {
                 throw new ApiException(404, "conversation not found");
             }
             updates.add(new TimelinePublisher.Publication(base + "conversations." + conversWith + ".clientdeleted",
-                    view(archived)));
+                    Json.clientView(archived)));
             updates.add(new TimelinePublisher.Publication(
-                    base + "archived_conversations." + conversWith + ".clientadded", view(archived)));
+                    base + "archived_conversations." + conversWith + ".clientadded", Json.clientView(archived)));
         }
         exchange.setProperty(Steps.UPDATES, updates);
     }
@@ -75,10 +75,6 @@ public class ConversationSteps {
     static String loggable(String text) {
         String clean = text.replaceAll("\\p{Cntrl}", "?");
         return clean.length() > 128 ? clean.substring(0, 128) + "..." : clean;
-    }
-
-    private static Map<String, Object> view(Map<String, Object> doc) {
-        return GroupRules.view(doc);
     }
 
     /** {@code POST /{app_id}/{user_id}/instances/{instance_id}}: that user only; upsert by instance id. */

@@ -189,19 +189,9 @@ public final class GroupRules {
         return new Notice(memberId + " removed from group", leftLabel(memberId));
     }
 
-    /** The group as clients see it: the stored document with a string {@code _id}, if any. */
-    public static Map<String, Object> view(Map<String, Object> group) {
-        Map<String, Object> view = new LinkedHashMap<>(group);
-        Object id = view.get("_id");
-        if (id instanceof org.bson.types.ObjectId oid) {
-            view.put("_id", oid.toHexString());
-        }
-        return view;
-    }
-
     /** The body of a {@code clientupdated} publish: the group, with the notification when there is one. */
     public static Map<String, Object> updateBody(Map<String, Object> group, Map<String, Object> label) {
-        Map<String, Object> body = view(group);
+        Map<String, Object> body = Json.clientView(group);
         if (label != null) {
             Map<String, Object> notification = new LinkedHashMap<>();
             notification.put("messagelabel", label);

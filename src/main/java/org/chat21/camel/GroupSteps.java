@@ -50,7 +50,7 @@ public class GroupSteps {
     public String get(Exchange exchange) {
         Map<String, Object> group = existing(exchange);
         GroupRules.requireMemberOrAdmin(caller(exchange), group);
-        return Steps.json(exchange, 200, Steps.success(GroupRules.view(group)));
+        return Steps.json(exchange, 200, Steps.success(Json.clientView(group)));
     }
 
     // ---- changes
@@ -71,7 +71,7 @@ public class GroupSteps {
     public String created(Exchange exchange) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("success", true);
-        body.put("group", GroupRules.view(exchange.getProperty(GROUP, Map.class)));
+        body.put("group", Json.clientView(exchange.getProperty(GROUP, Map.class)));
         return Steps.json(exchange, 201, body);
     }
 

@@ -105,6 +105,15 @@ public final class Json {
         }
     }
 
+    /** A stored document as clients see it: a copy, with an ObjectId {@code _id} as its hex string. */
+    public static Map<String, Object> clientView(Map<String, Object> document) {
+        Map<String, Object> view = new LinkedHashMap<>(document);
+        if (view.get("_id") instanceof org.bson.types.ObjectId id) {
+            view.put("_id", id.toHexString());
+        }
+        return view;
+    }
+
     public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

@@ -3,7 +3,6 @@ package org.chat21.camel;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.mongodb.MongoDbConstants;
 import org.bson.Document;
-import org.bson.types.ObjectId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -335,13 +334,7 @@ public class Steps {
         List<Object> result = new ArrayList<>();
         if (docs != null) {
             for (Object doc : docs) {
-                if (doc instanceof Document d) {
-                    Object id = d.get("_id");
-                    if (id instanceof ObjectId oid) {
-                        d.put("_id", oid.toHexString());
-                    }
-                }
-                result.add(doc);
+                result.add(doc instanceof Document d ? Json.clientView(d) : doc);
             }
         }
         return json(exchange, 200, success(result));
