@@ -84,6 +84,15 @@ public class MessageFactory {
             messageId = UUID.randomUUID().toString();
         }
 
+        return message(messageId, appId, sender, senderFullname, recipient, recipientFullname, text == null ? "" : text,
+                type, channelType, timestamp, attributes, metadata);
+    }
+
+    /** The accepted message (status 0), fields in Chat21's order; attributes and metadata only when given. */
+    private static Map<String, Object> message(String messageId, String appId, String sender, String senderFullname,
+                                               String recipient, String recipientFullname, String text, String type,
+                                               String channelType, long timestamp, Map<String, Object> attributes,
+                                               Map<String, Object> metadata) {
         Map<String, Object> message = new LinkedHashMap<>();
         message.put("message_id", messageId);
         message.put("app_id", appId);
@@ -91,7 +100,7 @@ public class MessageFactory {
         message.put("sender_fullname", senderFullname);
         message.put("recipient", recipient);
         message.put("recipient_fullname", recipientFullname);
-        message.put("text", text == null ? "" : text);
+        message.put("text", text);
         message.put("type", type);
         message.put("channel_type", channelType);
         message.put("status", 0);
@@ -111,20 +120,8 @@ public class MessageFactory {
      */
     public Map<String, Object> system(String appId, String groupId, String groupName, String text,
                                       Map<String, Object> attributes) {
-        Map<String, Object> message = new LinkedHashMap<>();
-        message.put("message_id", UUID.randomUUID().toString());
-        message.put("app_id", appId);
-        message.put("sender", "system");
-        message.put("sender_fullname", "System");
-        message.put("recipient", groupId);
-        message.put("recipient_fullname", groupName == null ? groupId : groupName);
-        message.put("text", text);
-        message.put("type", "text");
-        message.put("channel_type", GROUP);
-        message.put("status", 0);
-        message.put("timestamp", clock.millis());
-        message.put("attributes", attributes);
-        return message;
+        return message(UUID.randomUUID().toString(), appId, "system", "System", groupId,
+                groupName == null ? groupId : groupName, text, "text", GROUP, clock.millis(), attributes, null);
     }
 
     private static Object textOrWrongType(ObjectNode json, String field) {
