@@ -5,7 +5,6 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.IndexOptions;
 import com.mongodb.client.model.Indexes;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
@@ -80,13 +79,7 @@ public class GroupStore {
     /** Sets one field (name, attributes, members) and updatedOn; the group after, or null when gone. */
     public Map<String, Object> set(String appId, String groupId, String field, Object value, long now) {
         return groups.findOneAndUpdate(key(appId, groupId),
-                Updates.combine(Updates.set(field, value instanceof Map<?, ?> m ? new Document(cast(m)) : value),
-                        Updates.set("updatedOn", now)), AFTER);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> cast(Map<?, ?> map) {
-        return (Map<String, Object>) map;
+                Updates.combine(Updates.set(field, value), Updates.set("updatedOn", now)), AFTER);
     }
 
     /** The newest {@code limit} messages of the group's own timeline, oldest first. */
