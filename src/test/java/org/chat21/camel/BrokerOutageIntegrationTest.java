@@ -70,13 +70,6 @@ class BrokerOutageIntegrationTest {
                 waitUntil(() -> svc.db.getCollection("outbox").countDocuments() == 0, 10_000, "outbox drained");
             } finally {
                 svc.close();
-                try (ServiceHarness.Subscriber admin = new ServiceHarness.Subscriber()) {
-                    for (String kind : new String[] {"direct", "group"}) {
-                        admin.channel.queueDelete(svc.overrides.get("chat21.queue." + kind));
-                        admin.channel.exchangeDelete(svc.overrides.get("chat21.exchange." + kind));
-                    }
-                    admin.channel.exchangeDelete(svc.overrides.get("chat21.exchange.group-changes"));
-                }
             }
         }
     }
