@@ -1,12 +1,16 @@
 package org.chat21.camel;
 
 import org.apache.camel.main.Main;
+import org.chat21.camel.infra.Chat21Setup;
 
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 
-/** {@code java -jar chat21-camel.jar}: reads ./application.properties and ./routes/*.yaml. */
+/**
+ * {@code java -jar chat21-camel.jar}: reads ./application.properties (over the defaults of the same file
+ * in the jar) and ./routes/*.yaml.
+ */
 public final class Application {
     private Application() {
     }

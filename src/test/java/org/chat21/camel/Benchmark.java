@@ -1,5 +1,7 @@
 package org.chat21.camel;
 
+import org.chat21.camel.common.Json;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.mongodb.client.MongoCollection;

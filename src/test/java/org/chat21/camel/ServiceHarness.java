@@ -1,5 +1,8 @@
 package org.chat21.camel;
 
+import org.chat21.camel.common.Json;
+import org.chat21.camel.infra.EmbeddedBroker;
+
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;

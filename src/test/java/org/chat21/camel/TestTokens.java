@@ -1,5 +1,7 @@
 package org.chat21.camel;
 
+import org.chat21.camel.common.Json;
+
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -8,22 +10,22 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Builds JWTs the way Chat21's token issuers do (HS256 over the shared secret), plus forged ones. */
-final class TestTokens {
-    static final String KEY = "tokenKey";
+public final class TestTokens {
+    public static final String KEY = "tokenKey";
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
 
     private TestTokens() {
     }
 
-    static String user(String sub, String appId) {
+    public static String user(String sub, String appId) {
         return sign(claims(sub, appId, "user"), KEY, "HS256");
     }
 
-    static String admin(String sub, String appId) {
+    public static String admin(String sub, String appId) {
         return sign(claims(sub, appId, "user,admin"), KEY, "HS256");
     }
 
-    static Map<String, Object> claims(String sub, String appId, String roles) {
+    public static Map<String, Object> claims(String sub, String appId, String roles) {
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("sub", sub);
         claims.put("app_id", appId);
@@ -35,7 +37,7 @@ final class TestTokens {
         return claims;
     }
 
-    static String sign(Map<String, Object> claims, String key, String alg) {
+    public static String sign(Map<String, Object> claims, String key, String alg) {
         String header = B64.encodeToString(Json.write(Map.of("alg", alg, "typ", "JWT")).getBytes(StandardCharsets.UTF_8));
         String payload = B64.encodeToString(Json.write(claims).getBytes(StandardCharsets.UTF_8));
         String input = header + "." + payload;

@@ -1,0 +1,76 @@
+package org.chat21.camel.api;
+
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.chat21.camel.common.Json;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What Vert.x would answer before a route runs gets the same JSON error body as everything else: a
+ * declared Content-Length over the limit is refused up front with 413, a chunked body is cut off at
+ * the limit by Vert.x and answered with the same JSON 413, and unknown paths get a JSON 404.
+ */
+public final class JsonErrorPages implements ExtendedStartupListener {
+    private static final Logger LOG = LoggerFactory.getLogger(JsonErrorPages.class);
+    private final int port;
+    private final long maxBodyBytes;
+
+    public JsonErrorPages(int port, long maxBodyBytes) {
+        this.port = port;
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+    }
+
+    @Override
+    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(port));
+        if (router == null) {
+            LOG.warn("no Vert.x router found for port {}; framework errors will not be JSON", port);
+            return;
+        }
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> {
+            String length = ctx.request().getHeader("Content-Length");
+            if (maxBodyBytes > 0 && length != null && tooLarge(length)) {
+                end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+            } else {
+                ctx.next();
+            }
+        });
+        router.route().order(Integer.MAX_VALUE).handler(ctx -> end(ctx, 404, "not found"));
+        // failures raised by Vert.x itself (a chunked body over the limit, an unexpected error)
+        router.route().order(Integer.MIN_VALUE).failureHandler(ctx -> {
+            int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+            if (status == 413) {
+                end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+            } else if (status >= 500) {
+                LOG.error("request failed in the HTTP layer", ctx.failure());
+                end(ctx, status, "internal error");
+            } else {
+                end(ctx, status, "bad request");
+            }
+        });
+    }
+
+    private boolean tooLarge(String length) {
+        try {
+            return Long.parseLong(length.trim()) > maxBodyBytes;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    private static void end(RoutingContext ctx, int status, String err) {
+        if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                    .putHeader("Connection", status == 413 ? "close" : "keep-alive")
+                    .end(Json.write(Json.error(err)));
+        }
+    }
+}

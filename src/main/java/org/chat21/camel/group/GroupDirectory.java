@@ -1,0 +1,106 @@
+package org.chat21.camel.group;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.LongSupplier;
+
+/**
+ * Group documents as group delivery needs them, cached so that a message to an unchanged group costs no
+ * MongoDB read. Entries are dropped when a group changes: on this instance directly, on the others by
+ * the broadcast {@link GroupChangeListener} publishes before the change is answered. While this instance cannot
+ * hear those broadcasts (no broker connection, no listener) nothing is cached at all, and the cache starts
+ * empty once it can again.
+ * A read racing a change is not cached (generation check), so a stale document never sticks. Entries
+ * also expire after a while, which bounds how long a change made behind the service's back (directly in
+ * MongoDB) goes unseen.
+ */
+public class GroupDirectory {
+    private final BiFunction<String, String, Map<String, Object>> loader;
+    private final int capacity;
+    private final long ttlMs;
+    private final LongSupplier clock;
+    private final Map<String, Entry> cache;
+    private long generation;
+    /** false while changes cannot be heard (no broker connection or no listener): then nothing is cached */
+    private boolean coherent = true;
+
+    /** A cached group (null: there is no such group) and when it was read. */
+    private record Entry(Map<String, Object> group, long readAt) {
+    }
+
+    /**
+     * @param loader reads a group by (app id, group id) from the store; null when there is none
+     * @param clock  milliseconds, for the expiry
+     */
+    public GroupDirectory(BiFunction<String, String, Map<String, Object>> loader, int capacity, long ttlMs,
+                          LongSupplier clock) {
+        this.loader = loader;
+        this.capacity = capacity;
+        this.ttlMs = ttlMs;
+        this.clock = clock;
+        this.cache = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Entry> eldest) {
+                return size() > GroupDirectory.this.capacity;
+            }
+        };
+    }
+
+    /** The group, or null when it does not exist. */
+    public Map<String, Object> find(String appId, String groupId) {
+        String key = key(appId, groupId);
+        long seen;
+        long now = clock.getAsLong();
+        synchronized (this) {
+            if (!coherent) {
+                seen = -1;
+            } else {
+                Entry cached = cache.get(key);
+                if (cached != null && now - cached.readAt() < ttlMs) {
+                    return cached.group();
+                }
+                seen = generation;
+            }
+        }
+        Map<String, Object> group = loader.apply(appId, groupId);
+        synchronized (this) {
+            if (coherent && generation == seen) {
+                cache.put(key, new Entry(group, now));
+            }
+        }
+        return group;
+    }
+
+    /**
+     * Whether changes announced by other instances can be heard. While not, every lookup reads the store
+     * and nothing is cached; turning it off also empties the cache.
+     */
+    public synchronized void setCoherent(boolean coherent) {
+        if (!coherent) {
+            generation++;
+            cache.clear();
+        }
+        this.coherent = coherent;
+    }
+
+    /** A group changed (here or on another instance): its next use reads the store. */
+    public synchronized void invalidate(String appId, String groupId) {
+        generation++;
+        cache.remove(key(appId, groupId));
+    }
+
+    /** Everything may have changed (the broker connection was lost, so broadcasts may be missing). */
+    public synchronized void clear() {
+        generation++;
+        cache.clear();
+    }
+
+    synchronized int size() {
+        return cache.size();
+    }
+
+    private static String key(String appId, String groupId) {
+        return appId + '\n' + groupId;
+    }
+}

@@ -1,0 +1,181 @@
+package org.chat21.camel.infra;
+
+import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.PropertyInject;
+import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
+import org.apache.camel.support.service.ServiceSupport;
+import org.chat21.camel.api.JsonErrorPages;
+import org.chat21.camel.conversation.ConversationStore;
+import org.chat21.camel.conversation.Conversations;
+import org.chat21.camel.delivery.CopyStore;
+import org.chat21.camel.delivery.TimelinePublisher;
+import org.chat21.camel.group.Contacts;
+import org.chat21.camel.group.GroupChangeListener;
+import org.chat21.camel.group.GroupDirectory;
+import org.chat21.camel.group.GroupStore;
+import org.chat21.camel.group.Groups;
+import org.chat21.camel.push.InstanceStore;
+import org.chat21.camel.push.Instances;
+import org.chat21.camel.send.MessageFactory;
+import org.chat21.camel.send.Outbox;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The composition root: only what needs code. MongoDB (or the embedded MongoDB-wire store when
+ * {@code MONGODB_URI} is unset), RabbitMQ (or the embedded AMQP broker when {@code RABBITMQ_URI} is unset),
+ * the indexes, and the beans that hold a client, a lifecycle or a broker connection listener. Every other
+ * bean is declared in routes/beans.yaml. Settings come from application.properties (their one default
+ * lives there) and the environment.
+ */
+public class Chat21Setup implements CamelConfiguration {
+    private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
+
+    @PropertyInject("chat21.mongodb.uri")
+    String mongoUri;
+    @PropertyInject("chat21.rabbitmq.uri")
+    String rabbitUri;
+    @PropertyInject("chat21.embedded.data-dir")
+    String dataDir;
+    @PropertyInject("chat21.embedded.amqp-port")
+    int embeddedAmqpPort;
+    @PropertyInject("chat21.confirm-timeout-ms")
+    long confirmTimeoutMs;
+    @PropertyInject("chat21.rabbitmq.channel-cache")
+    int channelCache;
+    @PropertyInject("chat21.timeline.exchange")
+    String timelineExchange;
+    @PropertyInject("chat21.exchange.group-changes")
+    String groupChangesExchange;
+    @PropertyInject("chat21.groups.cache-size")
+    int groupCacheSize;
+    @PropertyInject("chat21.groups.cache-ttl-ms")
+    long groupCacheTtlMs;
+    @PropertyInject("chat21.groups.max-members")
+    int maxGroupMembers;
+    @PropertyInject("chat21.outbox.batch-interval-ms")
+    long outboxBatchIntervalMs;
+    @PropertyInject("chat21.version")
+    String version;
+    @PropertyInject("camel.server.port")
+    int httpPort;
+    @PropertyInject("camel.server.max-body-size")
+    long maxBodyBytes;
+
+    @Override
+    public void configure(CamelContext context) throws Exception {
+        String storeMode = "external MongoDB " + redact(mongoUri.trim());
+        String mongo = mongoUri.trim();
+        if (mongo.isEmpty()) {
+            EmbeddedMongo embedded = new EmbeddedMongo(Path.of(dataDir));
+            embedded.start();
+            context.addService(embedded, true, true);
+            mongo = embedded.uri();
+            storeMode = "embedded MongoDB-wire store (mongo-java-server, H2 file " + embedded.file() + ")";
+        }
+        ConnectionString connection = new ConnectionString(mongo);
+        MongoClientSettings.Builder settings = MongoClientSettings.builder().applyConnectionString(connection);
+        if (!mongo.contains("serverSelectionTimeoutMS")) {
+            settings.applyToClusterSettings(b -> b.serverSelectionTimeout(5, TimeUnit.SECONDS));
+        }
+        MongoClient client = MongoClients.create(settings.build());
+        context.addService(new CloseableService(client), true, true);
+        String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
+        context.getPropertiesComponent().addInitialProperty("chat21.mongodb.database", database);
+        MongoDatabase db = client.getDatabase(database);
+        Indexes.ensure(db);
+        context.getRegistry().bind("mongo", client);
+        context.getRegistry().bind("chatDb", db);
+
+        String brokerMode = "external RabbitMQ " + redact(rabbitUri.trim());
+        String rabbit = rabbitUri.trim();
+        if (rabbit.isEmpty()) {
+            EmbeddedBroker embedded = new EmbeddedBroker(Path.of(dataDir).resolve("broker"), embeddedAmqpPort);
+            embedded.start();
+            context.addService(embedded, true, true);
+            rabbit = embedded.uri();
+            brokerMode = "embedded AMQP 0-9-1 broker (Qpid Broker-J) at " + rabbit.replace("guest:guest@", "");
+        }
+        CachingConnectionFactory connections = new CachingConnectionFactory(new URI(rabbit));
+        connections.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
+        connections.setChannelCacheSize(channelCache);
+        connections.setConnectionTimeout((int) confirmTimeoutMs);
+        connections.setConnectionNameStrategy(cf -> "chat21-camel");
+        context.getRegistry().bind("rabbitConnectionFactory", connections);
+        context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(connections);
+        context.addService(new CloseableService(connections::destroy), true, true);
+        context.getRegistry().bind("brokerCheck", new BrokerCheck(connections));
+
+        // accepted messages until delivered; its bookkeeping batches run as a service
+        Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC());
+        context.addService(outbox.bookkeeping(), true, true);
+        context.getRegistry().bind("outbox", outbox);
+
+        // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
+        // before this runs: contacts and messageFactory come from there)
+        context.getRegistry().bind("copyStore", new CopyStore(db));
+        GroupStore groupStore = new GroupStore(db);
+        context.getRegistry().bind("groupStore", groupStore);
+        context.getRegistry().bind("groups", new Groups(groupStore, bean(context, "contacts", Contacts.class),
+                bean(context, "messageFactory", MessageFactory.class), maxGroupMembers));
+        context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
+        context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
+
+        context.getRegistry().bind("timelines", new TimelinePublisher(new RabbitTemplate(connections),
+                timelineExchange, confirmTimeoutMs));
+
+        // group membership cache, kept in step across instances by a broadcast on a fanout exchange (each
+        // instance listens on its own exclusive queue, set up with every broker connection)
+        GroupDirectory directory = new GroupDirectory(groupStore::find, groupCacheSize, groupCacheTtlMs,
+                System::currentTimeMillis);
+        directory.setCoherent(false);
+        context.getRegistry().bind("groupDirectory", directory);
+        GroupChangeListener changes = new GroupChangeListener(directory, new TimelinePublisher(
+                new RabbitTemplate(connections), groupChangesExchange, confirmTimeoutMs));
+        connections.addConnectionListener(changes);
+        context.getRegistry().bind("groupChanges", changes);
+
+        context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
+        LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
+    }
+
+    private static <T> T bean(CamelContext context, String name, Class<T> type) {
+        T bean = context.getRegistry().lookupByNameAndType(name, type);
+        if (bean == null) {
+            throw new IllegalStateException("bean " + name + " is missing: is routes/beans.yaml loaded?");
+        }
+        return bean;
+    }
+
+    /** user:password in a URI is not for the log. */
+    static String redact(String uri) {
+        return uri.replaceAll("//[^/@]*@", "//***@");
+    }
+
+    /** Closes a client when the context stops. */
+    static final class CloseableService extends ServiceSupport {
+        private final AutoCloseable closeable;
+
+        CloseableService(AutoCloseable closeable) {
+            this.closeable = closeable;
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            closeable.close();
+        }
+    }
+}

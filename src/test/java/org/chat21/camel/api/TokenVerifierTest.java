@@ -1,0 +1,95 @@
+package org.chat21.camel.api;
+
+import org.chat21.camel.TestTokens;
+import org.chat21.camel.common.ApiException;
+import org.chat21.camel.common.Caller;
+import org.chat21.camel.common.Json;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TokenVerifierTest {
+    static final Clock NOW = Clock.fixed(Instant.ofEpochSecond(1_700_000_000L), ZoneOffset.UTC);
+    final TokenVerifier verifier = new TokenVerifier("tokenKey", 0, NOW);
+
+    /** The spec's sample payload, signed with Chat21's default 8-byte secret. */
+    @Test
+    void acceptsChat21SampleTokenWithShortDefaultSecret() {
+        Map<String, Object> claims = Json.readMap("{\"sub\":\"USER1\",\"app_id\":\"tilechat\",\"tiledesk_api_roles\":\"user\","
+                + "\"iat\":1639214418,\"exp\":1950254418,\"aud\":[\"rabbitmq\",\"USER1\"],\"kid\":\"tiledesk-key\","
+                + "\"scope\":[\"rabbitmq.read:*/*/apps.tilechat.users.USER1.*\",\"rabbitmq.configure:*/*/*\"]}");
+        Caller caller = verifier.verify(TestTokens.sign(claims, "tokenKey", "HS256"));
+        assertEquals(new Caller("USER1", "tilechat", false), caller);
+    }
+
+    @Test
+    void recognisesAdminRole() {
+        assertTrue(verifier.verify(TestTokens.admin("root", "tilechat")).admin());
+        assertTrue(TokenVerifier.isAdmin("user, admin"));
+        assertTrue(TokenVerifier.isAdmin(List.of("user", "admin")));
+        assertFalse(TokenVerifier.isAdmin("administrator"));
+        assertFalse(TokenVerifier.isAdmin(null));
+        assertFalse(TokenVerifier.isAdmin(Map.of("admin", true)));
+    }
+
+    @Test
+    void refusesEveryOtherAlgorithm() {
+        var claims = TestTokens.claims("u", "a", "user");
+        assertUnauthorized(TestTokens.sign(claims, "tokenKey", "none"));
+        assertUnauthorized(TestTokens.sign(claims, "tokenKey", "HS512"));
+    }
+
+    @Test
+    void refusesWrongSecretTamperingAndGarbage() {
+        var claims = TestTokens.claims("u", "a", "user");
+        assertUnauthorized(TestTokens.sign(claims, "otherKey", "HS256"));
+        String good = TestTokens.sign(claims, "tokenKey", "HS256");
+        String[] parts = good.split("\\.");
+        String forgedPayload = TestTokens.sign(TestTokens.claims("admin", "a", "admin"), "x", "HS256").split("\\.")[1];
+        assertUnauthorized(parts[0] + "." + forgedPayload + "." + parts[2]);
+        assertUnauthorized(parts[0] + "." + parts[1] + ".");
+        assertUnauthorized("abc");
+        assertUnauthorized("");
+        assertUnauthorized(null);
+    }
+
+    @Test
+    void honoursExpAndNbf() {
+        var expired = TestTokens.claims("u", "a", "user");
+        expired.put("exp", 1_700_000_000L - 1);
+        assertUnauthorized(TestTokens.sign(expired, "tokenKey", "HS256"));
+        var notYet = TestTokens.claims("u", "a", "user");
+        notYet.put("nbf", 1_700_000_000L + 10);
+        assertUnauthorized(TestTokens.sign(notYet, "tokenKey", "HS256"));
+        var noExp = TestTokens.claims("u", "a", "user");
+        noExp.remove("exp");
+        assertEquals("u", verifier.verify(TestTokens.sign(noExp, "tokenKey", "HS256")).userId());
+        var lenient = new TokenVerifier("tokenKey", 5, NOW);
+        assertEquals("u", lenient.verify(TestTokens.sign(expired, "tokenKey", "HS256")).userId());
+    }
+
+    @Test
+    void requiresStringSubAndAppId() {
+        var noApp = TestTokens.claims("u", "a", "user");
+        noApp.remove("app_id");
+        assertUnauthorized(TestTokens.sign(noApp, "tokenKey", "HS256"));
+        var numericSub = TestTokens.claims("u", "a", "user");
+        numericSub.put("sub", Map.of("id", 42));
+        assertUnauthorized(TestTokens.sign(numericSub, "tokenKey", "HS256"));
+    }
+
+    private void assertUnauthorized(String token) {
+        ApiException e = assertThrows(ApiException.class, () -> verifier.verify(token));
+        assertEquals(401, e.status());
+    }
+}
