@@ -3,7 +3,7 @@
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
 COPY .mvn .mvn
-COPY mvnw pom.xml ./
+COPY mvnw pom.xml application.properties ./
 RUN ./mvnw -q -B dependency:go-offline
 COPY src src
 RUN ./mvnw -q -B package -DskipTests

@@ -32,7 +32,7 @@ public final class Application {
         Main main = new Main();
         main.setPropertyPlaceholderLocations(
                 "classpath:application.properties;optional=true,file:application.properties;optional=true");
-        main.configure().addConfiguration(new Chat21Setup());
+        Chat21Setup.addTo(main.configure());
         overrides.forEach(main::addOverrideProperty);
         return main;
     }

@@ -5,6 +5,7 @@ import org.chat21.camel.common.Json;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 import java.util.ArrayList;
@@ -23,6 +24,11 @@ public class TimelinePublisher {
     private final RabbitTemplate template;
     private final String exchange;
     private final long confirmTimeoutMs;
+
+    /** Bound in routes/beans.yaml on the service's broker connection factory. */
+    public TimelinePublisher(ConnectionFactory connections, String exchange, long confirmTimeoutMs) {
+        this(new RabbitTemplate(connections), exchange, confirmTimeoutMs);
+    }
 
     public TimelinePublisher(RabbitTemplate template, String exchange, long confirmTimeoutMs) {
         this.template = template;

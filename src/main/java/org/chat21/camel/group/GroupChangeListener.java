@@ -7,6 +7,7 @@ import com.rabbitmq.client.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.Connection;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
 
 import java.util.LinkedHashMap;
@@ -31,12 +32,30 @@ public class GroupChangeListener implements ConnectionListener {
     private final GroupDirectory directory;
     private final TimelinePublisher notices;
     private final String exchange;
+    private ConnectionFactory connections;
+
+    /**
+     * Bound in routes/beans.yaml; its {@link #listen} (the bean's init method) registers it with the
+     * broker connection factory.
+     */
+    public GroupChangeListener(GroupDirectory directory, ConnectionFactory connections, String exchange,
+                               long confirmTimeoutMs) {
+        this(directory, new TimelinePublisher(connections, exchange, confirmTimeoutMs));
+        this.connections = connections;
+    }
 
     /** @param notices publishes to the fanout exchange of group change notices */
     public GroupChangeListener(GroupDirectory directory, TimelinePublisher notices) {
         this.directory = directory;
         this.notices = notices;
         this.exchange = notices.exchange();
+    }
+
+    /** Sets up the listener with every broker connection, from the next one on. */
+    public void listen() {
+        if (connections != null) {
+            connections.addConnectionListener(this);
+        }
     }
 
     /** Drops the group here and tells every other instance, waiting for the broker to take the news. */

@@ -30,6 +30,15 @@ public class GroupDirectory {
     }
 
     /**
+     * Bound in routes/beans.yaml: reads groups from the store; caches nothing until the
+     * {@link GroupChangeListener} can hear changes.
+     */
+    public GroupDirectory(GroupStore store, int capacity, long ttlMs) {
+        this(store::find, capacity, ttlMs, System::currentTimeMillis);
+        setCoherent(false);
+    }
+
+    /**
      * @param loader reads a group by (app id, group id) from the store; null when there is none
      * @param clock  milliseconds, for the expiry
      */

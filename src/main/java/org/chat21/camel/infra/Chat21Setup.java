@@ -5,29 +5,19 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
+import org.apache.camel.main.BaseMainSupport;
+import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.main.MainListenerSupport;
+import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.JsonErrorPages;
-import org.chat21.camel.conversation.ConversationStore;
-import org.chat21.camel.conversation.Conversations;
-import org.chat21.camel.delivery.CopyStore;
-import org.chat21.camel.delivery.TimelinePublisher;
-import org.chat21.camel.group.Contacts;
-import org.chat21.camel.group.GroupChangeListener;
-import org.chat21.camel.group.GroupDirectory;
-import org.chat21.camel.group.GroupStore;
-import org.chat21.camel.group.Groups;
-import org.chat21.camel.push.InstanceStore;
-import org.chat21.camel.push.Instances;
-import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.send.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
-import org.springframework.amqp.rabbit.core.RabbitTemplate;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -35,13 +25,15 @@ import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The composition root: only what needs code. MongoDB (or the embedded MongoDB-wire store when
- * {@code MONGODB_URI} is unset), RabbitMQ (or the embedded AMQP broker when {@code RABBITMQ_URI} is unset),
- * the indexes, and the beans that hold a client, a lifecycle or a broker connection listener. Every other
- * bean is declared in routes/beans.yaml. Settings come from application.properties (their one default
- * lives there) and the environment.
+ * The composition root: only what needs code. The MongoDB client (or the embedded MongoDB-wire store when
+ * {@code MONGODB_URI} is unset), the RabbitMQ connection factory (or the embedded AMQP broker when
+ * {@code RABBITMQ_URI} is unset), the indexes, the outbox (its bookkeeping is a service that must stop
+ * before the client closes) and the JSON error pages of the HTTP server. Every other bean is declared in
+ * routes/beans.yaml on top of the {@code mongo}, {@code chatDb} and {@code rabbitConnectionFactory} bound
+ * here, which is why this runs before the routes are read ({@link #beforeConfigure}).
+ * Settings come from application.properties (their one default lives there) and the environment.
  */
-public class Chat21Setup implements CamelConfiguration {
+public class Chat21Setup extends MainListenerSupport {
     private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
 
     @PropertyInject("chat21.mongodb.uri")
@@ -56,16 +48,6 @@ public class Chat21Setup implements CamelConfiguration {
     long confirmTimeoutMs;
     @PropertyInject("chat21.rabbitmq.channel-cache")
     int channelCache;
-    @PropertyInject("chat21.timeline.exchange")
-    String timelineExchange;
-    @PropertyInject("chat21.exchange.group-changes")
-    String groupChangesExchange;
-    @PropertyInject("chat21.groups.cache-size")
-    int groupCacheSize;
-    @PropertyInject("chat21.groups.cache-ttl-ms")
-    long groupCacheTtlMs;
-    @PropertyInject("chat21.groups.max-members")
-    int maxGroupMembers;
     @PropertyInject("chat21.outbox.batch-interval-ms")
     long outboxBatchIntervalMs;
     @PropertyInject("chat21.version")
@@ -75,8 +57,25 @@ public class Chat21Setup implements CamelConfiguration {
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
 
+    /** Sets the service up in a camel-main configuration (the application's, or a test's). */
+    public static void addTo(MainConfigurationProperties configuration) {
+        configuration.addMainListener(new Chat21Setup());
+    }
+
     @Override
-    public void configure(CamelContext context) throws Exception {
+    public void beforeConfigure(BaseMainSupport main) {
+        CamelContext context = main.getCamelContext();
+        try {
+            PluginHelper.getBeanPostProcessor(context).postProcessBeforeInitialization(this, "chat21Setup");
+            configure(context);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("chat21-camel could not be set up: " + e.getMessage(), e);
+        }
+    }
+
+    void configure(CamelContext context) throws Exception {
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         if (mongo.isEmpty()) {
@@ -117,47 +116,15 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("rabbitConnectionFactory", connections);
         context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(connections);
         context.addService(new CloseableService(connections::destroy), true, true);
-        context.getRegistry().bind("brokerCheck", new BrokerCheck(connections));
 
-        // accepted messages until delivered; its bookkeeping batches run as a service
+        // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
+        // before the client above closes
         Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC());
         context.addService(outbox.bookkeeping(), true, true);
         context.getRegistry().bind("outbox", outbox);
 
-        // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
-        // before this runs: contacts and messageFactory come from there)
-        context.getRegistry().bind("copyStore", new CopyStore(db));
-        GroupStore groupStore = new GroupStore(db);
-        context.getRegistry().bind("groupStore", groupStore);
-        context.getRegistry().bind("groups", new Groups(groupStore, bean(context, "contacts", Contacts.class),
-                bean(context, "messageFactory", MessageFactory.class), maxGroupMembers));
-        context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
-        context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
-
-        context.getRegistry().bind("timelines", new TimelinePublisher(new RabbitTemplate(connections),
-                timelineExchange, confirmTimeoutMs));
-
-        // group membership cache, kept in step across instances by a broadcast on a fanout exchange (each
-        // instance listens on its own exclusive queue, set up with every broker connection)
-        GroupDirectory directory = new GroupDirectory(groupStore::find, groupCacheSize, groupCacheTtlMs,
-                System::currentTimeMillis);
-        directory.setCoherent(false);
-        context.getRegistry().bind("groupDirectory", directory);
-        GroupChangeListener changes = new GroupChangeListener(directory, new TimelinePublisher(
-                new RabbitTemplate(connections), groupChangesExchange, confirmTimeoutMs));
-        connections.addConnectionListener(changes);
-        context.getRegistry().bind("groupChanges", changes);
-
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
         LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
-    }
-
-    private static <T> T bean(CamelContext context, String name, Class<T> type) {
-        T bean = context.getRegistry().lookupByNameAndType(name, type);
-        if (bean == null) {
-            throw new IllegalStateException("bean " + name + " is missing: is routes/beans.yaml loaded?");
-        }
-        return bean;
     }
 
     /** user:password in a URI is not for the log. */
