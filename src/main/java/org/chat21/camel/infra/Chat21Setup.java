@@ -5,15 +5,25 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
-import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.MainConfigurationProperties;
-import org.apache.camel.main.MainListenerSupport;
-import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.JsonErrorPages;
+import org.chat21.camel.conversation.ConversationStore;
+import org.chat21.camel.conversation.Conversations;
+import org.chat21.camel.delivery.CopyStore;
+import org.chat21.camel.delivery.TimelinePublisher;
+import org.chat21.camel.group.Contacts;
+import org.chat21.camel.group.GroupChangeListener;
+import org.chat21.camel.group.GroupDirectory;
+import org.chat21.camel.group.GroupStore;
+import org.chat21.camel.group.Groups;
+import org.chat21.camel.push.InstanceStore;
+import org.chat21.camel.push.Instances;
+import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.send.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +37,18 @@ import java.util.concurrent.TimeUnit;
 /**
  * The composition root: only what needs code. The MongoDB client (or the embedded MongoDB-wire store when
  * {@code MONGODB_URI} is unset), the RabbitMQ connection factory (or the embedded AMQP broker when
- * {@code RABBITMQ_URI} is unset), the indexes, the outbox (its bookkeeping is a service that must stop
- * before the client closes) and the JSON error pages of the HTTP server. Every other bean is declared in
- * routes/beans.yaml on top of the {@code mongo}, {@code chatDb} and {@code rabbitConnectionFactory} bound
- * here, which is why this runs before the routes are read ({@link #beforeConfigure}).
+ * {@code RABBITMQ_URI} is unset), the indexes, and the beans that stand on those clients (stores,
+ * publishers, the outbox with its bookkeeping service, the group cache and its broker listener). camel-main
+ * creates the beans of routes/beans.yaml when it reads the routes, before this runs, so they cannot refer
+ * to a client; this looks up the two it needs from there ({@code contacts}, {@code messageFactory}).
  * Settings come from application.properties (their one default lives there) and the environment.
  */
-public class Chat21Setup extends MainListenerSupport {
+public class Chat21Setup implements CamelConfiguration {
+
+    /** Sets the service up in a camel-main configuration (the application's, or a test's). */
+    public static void addTo(MainConfigurationProperties configuration) {
+        configuration.addConfiguration(new Chat21Setup());
+    }
     private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
 
     @PropertyInject("chat21.mongodb.uri")
@@ -48,6 +63,16 @@ public class Chat21Setup extends MainListenerSupport {
     long confirmTimeoutMs;
     @PropertyInject("chat21.rabbitmq.channel-cache")
     int channelCache;
+    @PropertyInject("chat21.timeline.exchange")
+    String timelineExchange;
+    @PropertyInject("chat21.exchange.group-changes")
+    String groupChangesExchange;
+    @PropertyInject("chat21.groups.cache-size")
+    int groupCacheSize;
+    @PropertyInject("chat21.groups.cache-ttl-ms")
+    long groupCacheTtlMs;
+    @PropertyInject("chat21.groups.max-members")
+    int maxGroupMembers;
     @PropertyInject("chat21.outbox.batch-interval-ms")
     long outboxBatchIntervalMs;
     @PropertyInject("chat21.version")
@@ -57,25 +82,8 @@ public class Chat21Setup extends MainListenerSupport {
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
 
-    /** Sets the service up in a camel-main configuration (the application's, or a test's). */
-    public static void addTo(MainConfigurationProperties configuration) {
-        configuration.addMainListener(new Chat21Setup());
-    }
-
     @Override
-    public void beforeConfigure(BaseMainSupport main) {
-        CamelContext context = main.getCamelContext();
-        try {
-            PluginHelper.getBeanPostProcessor(context).postProcessBeforeInitialization(this, "chat21Setup");
-            configure(context);
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("chat21-camel could not be set up: " + e.getMessage(), e);
-        }
-    }
-
-    void configure(CamelContext context) throws Exception {
+    public void configure(CamelContext context) throws Exception {
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         if (mongo.isEmpty()) {
@@ -116,6 +124,7 @@ public class Chat21Setup extends MainListenerSupport {
         context.getRegistry().bind("rabbitConnectionFactory", connections);
         context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(connections);
         context.addService(new CloseableService(connections::destroy), true, true);
+        context.getRegistry().bind("brokerCheck", new BrokerCheck(connections));
 
         // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
         // before the client above closes
@@ -123,8 +132,37 @@ public class Chat21Setup extends MainListenerSupport {
         context.addService(outbox.bookkeeping(), true, true);
         context.getRegistry().bind("outbox", outbox);
 
+        // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
+        // before this runs: contacts and messageFactory come from there)
+        context.getRegistry().bind("copyStore", new CopyStore(db));
+        GroupStore groupStore = new GroupStore(db);
+        context.getRegistry().bind("groupStore", groupStore);
+        context.getRegistry().bind("groups", new Groups(groupStore, bean(context, "contacts", Contacts.class),
+                bean(context, "messageFactory", MessageFactory.class), maxGroupMembers));
+        context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
+        context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
+
+        context.getRegistry().bind("timelines", new TimelinePublisher(connections, timelineExchange, confirmTimeoutMs));
+
+        // group membership cache, kept in step across instances by a broadcast on a fanout exchange (each
+        // instance listens on its own exclusive queue, set up with every broker connection)
+        GroupDirectory directory = new GroupDirectory(groupStore, groupCacheSize, groupCacheTtlMs);
+        context.getRegistry().bind("groupDirectory", directory);
+        GroupChangeListener changes = new GroupChangeListener(directory, connections, groupChangesExchange,
+                confirmTimeoutMs);
+        changes.listen();
+        context.getRegistry().bind("groupChanges", changes);
+
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
         LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
+    }
+
+    private static <T> T bean(CamelContext context, String name, Class<T> type) {
+        T bean = context.getRegistry().lookupByNameAndType(name, type);
+        if (bean == null) {
+            throw new IllegalStateException("bean " + name + " is missing: is routes/beans.yaml loaded?");
+        }
+        return bean;
     }
 
     /** user:password in a URI is not for the log. */
