@@ -6,7 +6,7 @@ import org.chat21.camel.common.Json;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Reads the delivery jobs the service itself published (the accepted message as JSON). */
+/** The delivery jobs the service publishes and reads: the accepted message as JSON, on the queue of its channel. */
 public class DeliveryJobs {
     /** The accepted message of a job; {@link MalformedJobException} when it is not one. */
     public Map<String, Object> read(byte[] job) {
@@ -21,6 +21,11 @@ public class DeliveryJobs {
             throw new MalformedJobException(text.length() > 512 ? text.substring(0, 512) + "..." : text);
         }
         return message;
+    }
+
+    /** The delivery queue of a message: {@code group} or {@code direct}, by its channel_type. */
+    public String channel(Map<String, Object> message) {
+        return DeliveryPlanner.GROUP.equals(message.get("channel_type")) ? DeliveryPlanner.GROUP : "direct";
     }
 
     private static boolean isRoutable(Map<String, Object> message) {

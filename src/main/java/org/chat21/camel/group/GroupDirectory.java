@@ -56,6 +56,11 @@ public class GroupDirectory {
         };
     }
 
+    /** The group a group message is addressed to (its recipient), or null when it does not exist. */
+    public Map<String, Object> recipientGroup(Map<String, Object> message) {
+        return find((String) message.get("app_id"), (String) message.get("recipient"));
+    }
+
     /** The group, or null when it does not exist. */
     public Map<String, Object> find(String appId, String groupId) {
         String key = key(appId, groupId);

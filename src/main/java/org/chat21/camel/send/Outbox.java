@@ -123,7 +123,8 @@ public class Outbox {
      * The broker confirmed the delivery job. Recorded in the next bookkeeping batch, except for requests
      * with an Idempotency-Key: their retries must see the confirmed state at once.
      */
-    public void confirmed(String messageId, Boolean keyed) {
+    public void confirmed(Map<String, Object> message, Boolean keyed) {
+        String messageId = idOf(message);
         if (Boolean.TRUE.equals(keyed)) {
             confirmAll(List.of(messageId));
         } else {
@@ -132,8 +133,12 @@ public class Outbox {
     }
 
     /** Every copy is written and published: the entry goes in the next bookkeeping batch. */
-    public void delivered(String messageId) {
-        bookkeeping.delivered(messageId);
+    public void delivered(Map<String, Object> message) {
+        bookkeeping.delivered(idOf(message));
+    }
+
+    private static String idOf(Map<String, Object> message) {
+        return (String) message.get("message_id");
     }
 
     /** {@link #confirmed} for many jobs in one write. */
@@ -153,7 +158,8 @@ public class Outbox {
     }
 
     /** {@link #discard}, for a route's doCatch: logs why, and never fails (the relay delivers what stays). */
-    public void discard(String messageId, Throwable cause) {
+    public void discard(Map<String, Object> message, Throwable cause) {
+        String messageId = idOf(message);
         try {
             discard(messageId);
         } catch (RuntimeException e) {
@@ -171,8 +177,14 @@ public class Outbox {
         return entry != null && !DEAD.equals(entry.get("state"));
     }
 
+    /** {@link #isPending} for the message of a delivery job. */
+    public boolean isPendingJob(Map<String, Object> message) {
+        return isPending(idOf(message));
+    }
+
     /** The dead-letter path: a job that kept failing is parked, with the reason, for an operator. */
-    public void park(String messageId, Throwable cause) {
+    public void park(Map<String, Object> message, Throwable cause) {
+        String messageId = idOf(message);
         String reason = cause == null ? "unknown" : cause.toString();
         outbox.updateOne(new Document("_id", messageId), Updates.combine(Updates.set("state", DEAD),
                 Updates.set("error", reason), Updates.set("updated_at", clock.millis())));

@@ -87,7 +87,7 @@ class OutboxTest {
         assertEquals("pending", db.getCollection("outbox").find(Filters.eq("_id", "m1")).first().get("state"));
         ApiException inProgress = assertThrows(ApiException.class, () -> store.accept(message("m1", "other", 6), true));
         assertEquals(409, inProgress.status());
-        store.confirmed("m1", true);
+        store.confirmAll(List.of("m1"));
         assertEquals("hi", store.accept(message("m1", "other", 6), true).get("text"));
         store.discard("m1");
         assertEquals(1, db.getCollection("outbox").countDocuments(), "a confirmed job is never discarded");
@@ -97,7 +97,7 @@ class OutboxTest {
     void aRetryAfterDeliveryFindsTheStoredCopy() {
         var m = message("m2", "hi", 5);
         assertNull(store.accept(m, true));
-        store.confirmed("m2", true);
+        store.confirmAll(List.of("m2"));
         copies.write(planner.planDirect(m), true);
         assertEquals(true, store.isPending("m2"));
         store.deliveredAll(List.of("m2"));
@@ -153,7 +153,7 @@ class OutboxTest {
     void relayClaimsStaleEntriesOnce() {
         store.accept(message("p", "pending", 5), false);
         store.accept(message("c", "confirmed", 5), false);
-        store.confirmed("c", true);
+        store.confirmAll(List.of("c"));
         assertEquals(List.of(), store.claimStale(5_000, 120_000, 10), "nothing is stale yet");
         now.addAndGet(6_000);
         List<Map<String, Object>> claimed = store.claimStale(5_000, 120_000, 10);
