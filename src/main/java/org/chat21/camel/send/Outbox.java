@@ -5,6 +5,8 @@ import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.FindOneAndUpdateOptions;
+import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -180,6 +182,20 @@ public class Outbox {
     /** {@link #isPending} for the message of a delivery job. */
     public boolean isPendingJob(Map<String, Object> message) {
         return isPending(idOf(message));
+    }
+
+    /**
+     * A delivery attempt failed: counted in the outbox entry (atomically, so instances share the count).
+     * Returns how many attempts have failed so far.
+     */
+    public int failed(Map<String, Object> message, Throwable cause) {
+        Document entry = outbox.findOneAndUpdate(new Document("_id", idOf(message)),
+                Updates.combine(Updates.inc("attempts", 1), Updates.set("error", String.valueOf(cause))),
+                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
+        int attempts = entry == null ? Integer.MAX_VALUE : entry.getInteger("attempts", 1);
+        LOG.warn("delivery of message {} failed (attempt {}): {}", idOf(message),
+                entry == null ? "?" : attempts, String.valueOf(cause));
+        return attempts;
     }
 
     /** The dead-letter path: a job that kept failing is parked, with the reason, for an operator. */

@@ -6,6 +6,7 @@ import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.delivery.DeliveryFailedException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -36,8 +37,8 @@ class DeliveryRoutesTest extends RouteTestSupport {
 
     @Override
     protected void extraProperties(Properties p) {
-        // one retry before a job is parked: the dead-letter test stays quick
-        p.put("chat21.delivery.redeliveries", "1");
+        // a job is parked at its second failure: the dead-letter test stays short
+        p.put("chat21.delivery.attempts", "2");
     }
 
     @Override
@@ -187,12 +188,21 @@ class DeliveryRoutesTest extends RouteTestSupport {
         Map<String, Object> message = message("alice", "bob", "direct");
         outboxed(message);
 
+        // the first failure is counted and the job goes back to its queue (the exchange fails)
+        Exchange first = deliver("deliver-direct", message);
+        assertInstanceOf(DeliveryFailedException.class, first.getException());
+        Document counted = outboxEntry((String) message.get("message_id"));
+        assertEquals("confirmed", counted.get("state"));
+        assertEquals(1, counted.get("attempts"));
+
+        // the second one parks it, and the job is acknowledged
         Exchange done = deliver("deliver-direct", message);
 
         assertNull(done.getException(), "a parked job must be acknowledged");
         Document entry = outboxEntry((String) message.get("message_id"));
         assertNotNull(entry);
         assertEquals("dead", entry.get("state"));
+        assertEquals(2, entry.get("attempts"));
         assertTrue(String.valueOf(entry.get("error")).contains("IllegalStateException"), String.valueOf(entry.get("error")));
         assertEquals(0, published.getReceivedCounter());
         assertEquals(0, storedFor(app));
