@@ -2,7 +2,6 @@ package org.chat21.camel;
 
 import org.apache.camel.main.Main;
 import org.chat21.camel.infra.Chat21Setup;
-
 import org.slf4j.LoggerFactory;
 
 import java.util.Map;

@@ -1,7 +1,5 @@
 package org.chat21.camel;
 
-import org.chat21.camel.common.Json;
-
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import com.mongodb.client.MongoCollection;
@@ -9,6 +7,7 @@ import com.mongodb.client.model.Filters;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ConnectionFactory;
 import org.bson.Document;
+import org.chat21.camel.common.Json;
 import org.slf4j.LoggerFactory;
 
 import java.lang.management.ManagementFactory;

@@ -1,9 +1,8 @@
 package org.chat21.camel;
 
+import org.apache.camel.main.Main;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.infra.EmbeddedBroker;
-
-import org.apache.camel.main.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,10 +1,9 @@
 package org.chat21.camel;
 
-import org.chat21.camel.common.Json;
-
 import com.mongodb.client.model.Filters;
 import com.sun.net.httpserver.HttpServer;
 import org.bson.Document;
+import org.chat21.camel.common.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

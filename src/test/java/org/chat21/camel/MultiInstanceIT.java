@@ -1,8 +1,7 @@
 package org.chat21.camel;
 
-import org.chat21.camel.common.Json;
-
 import org.bson.Document;
+import org.chat21.camel.common.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

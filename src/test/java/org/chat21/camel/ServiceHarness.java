@@ -1,8 +1,5 @@
 package org.chat21.camel;
 
-import org.chat21.camel.common.Json;
-import org.chat21.camel.infra.EmbeddedBroker;
-
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -13,6 +10,8 @@ import com.rabbitmq.client.DeliverCallback;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.apache.camel.main.Main;
+import org.chat21.camel.common.Json;
+import org.chat21.camel.infra.EmbeddedBroker;
 
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -2,12 +2,12 @@ package org.chat21.camel;
 
 import org.chat21.camel.common.Json;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** Builds JWTs the way Chat21's token issuers do (HS256 over the shared secret), plus forged ones. */
 public final class TestTokens {

@@ -1,20 +1,19 @@
 package org.chat21.camel.api;
 
-import org.chat21.camel.common.ApiException;
-import org.chat21.camel.common.Caller;
-
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import org.chat21.camel.common.ApiException;
+import org.chat21.camel.common.Caller;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.Date;
 import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies Chat21 JWTs: HS256 only (the algorithm is pinned, {@code alg: none} and every other algorithm

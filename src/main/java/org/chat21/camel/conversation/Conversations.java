@@ -5,8 +5,8 @@ import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Ids;
 import org.chat21.camel.common.Json;
-import org.chat21.camel.delivery.Topics;
 import org.chat21.camel.delivery.TimelinePublisher.Publication;
+import org.chat21.camel.delivery.Topics;
 
 import java.util.ArrayList;
 import java.util.List;

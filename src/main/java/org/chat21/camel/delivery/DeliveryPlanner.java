@@ -1,7 +1,6 @@
 package org.chat21.camel.delivery;
 
 import org.chat21.camel.common.Ids;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

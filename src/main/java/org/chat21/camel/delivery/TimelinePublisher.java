@@ -1,7 +1,6 @@
 package org.chat21.camel.delivery;
 
 import org.chat21.camel.common.Json;
-
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;

@@ -1,9 +1,8 @@
 package org.chat21.camel.group;
 
+import com.rabbitmq.client.Channel;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.TimelinePublisher;
-
-import com.rabbitmq.client.Channel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.Connection;

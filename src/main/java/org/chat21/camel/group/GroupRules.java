@@ -1,14 +1,13 @@
 package org.chat21.camel.group;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Ids;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.DeliveryPlanner;
 import org.chat21.camel.delivery.Topics;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -4,7 +4,6 @@ import org.chat21.camel.TestTokens;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Json;
-
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

@@ -1,10 +1,9 @@
 package org.chat21.camel.group;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Json;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

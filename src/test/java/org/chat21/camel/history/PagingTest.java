@@ -1,7 +1,6 @@
 package org.chat21.camel.history;
 
 import org.chat21.camel.common.ApiException;
-
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

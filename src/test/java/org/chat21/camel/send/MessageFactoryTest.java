@@ -2,7 +2,6 @@ package org.chat21.camel.send;
 
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
-
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;

@@ -1,10 +1,5 @@
 package org.chat21.camel.send;
 
-import org.chat21.camel.common.ApiException;
-import org.chat21.camel.delivery.CopyStore;
-import org.chat21.camel.delivery.DeliveryPlanner;
-import org.chat21.camel.infra.Indexes;
-
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -12,6 +7,10 @@ import com.mongodb.client.model.Filters;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
+import org.chat21.camel.common.ApiException;
+import org.chat21.camel.delivery.CopyStore;
+import org.chat21.camel.delivery.DeliveryPlanner;
+import org.chat21.camel.infra.Indexes;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
