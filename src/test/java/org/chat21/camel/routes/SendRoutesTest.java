@@ -72,7 +72,8 @@ class SendRoutesTest extends RouteTestSupport {
         // fromCurrentRoute: a wireTap's copy keeps the from-route of the request, not the hook's
         NotifyBuilder sent = new NotifyBuilder(context).fromCurrentRoute("on-message-sent").whenDone(1).create();
 
-        HttpResponse<String> response = send("alice", directMessage("bob", "hello"),
+        // not ASCII: the reply route writes UTF-8
+        HttpResponse<String> response = send("alice", directMessage("bob", "héllo ✓ 你好"),
                 "X-Secret-Header", "must-not-travel");
 
         assertEquals(200, response.statusCode(), response.body());
@@ -85,13 +86,14 @@ class SendRoutesTest extends RouteTestSupport {
         assertEquals("alice", result.get("sender"));
         assertEquals("bob", result.get("recipient"));
         assertEquals("direct", result.get("channel_type"));
+        assertEquals("héllo ✓ 你好", result.get("text"));
 
         // exactly one job (the publish is synchronous: the 200 came after it), as JSON of the message
         assertEquals(1, jobs.getReceivedCounter());
         Exchange job = jobs.getExchanges().get(0);
         Map<String, Object> jobMessage = Json.readMap(job.getMessage().getBody(byte[].class));
         assertEquals(messageId, jobMessage.get("message_id"));
-        assertEquals("hello", jobMessage.get("text"));
+        assertEquals("héllo ✓ 你好", jobMessage.get("text"));
         assertEquals(0, jobMessage.get("status"));
         // HTTP headers (the token, anything the client sent) do not travel as AMQP headers
         assertFalse(job.getMessage().getHeaders().containsKey("Authorization"), job.getMessage().getHeaders().toString());
