@@ -44,11 +44,6 @@ import java.util.concurrent.TimeUnit;
  * Settings come from application.properties (their one default lives there) and the environment.
  */
 public class Chat21Setup implements CamelConfiguration {
-
-    /** Sets the service up in a camel-main configuration (the application's, or a test's). */
-    public static void addTo(MainConfigurationProperties configuration) {
-        configuration.addConfiguration(new Chat21Setup());
-    }
     private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
 
     @PropertyInject("chat21.mongodb.uri")
@@ -81,6 +76,11 @@ public class Chat21Setup implements CamelConfiguration {
     int httpPort;
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
+
+    /** Sets the service up in a camel-main configuration (the application's, or a test's). */
+    public static void addTo(MainConfigurationProperties configuration) {
+        configuration.addConfiguration(new Chat21Setup());
+    }
 
     @Override
     public void configure(CamelContext context) throws Exception {
