@@ -3,6 +3,7 @@ package org.chat21.camel.routes;
 import com.mongodb.MongoTimeoutException;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
 import org.chat21.camel.common.Json;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,6 +36,8 @@ class DeliveryRoutesTest extends RouteTestSupport {
 
     /** Set by a test before its job: what the copy write throws instead of writing (null: it writes). */
     private volatile RuntimeException writeFailure;
+    /** Set by a test: the on-message-delivered hook is slow (ms) and then fails. */
+    private volatile long hookStallMs;
 
     @Override
     protected void extraProperties(Properties p) {
@@ -53,7 +57,15 @@ class DeliveryRoutesTest extends RouteTestSupport {
                 a.weaveByToString(TIMELINE_PUBLISH).replace().to("mock:published");
             });
         }
-        AdviceWith.adviceWith(context, "on-message-delivered", a -> a.weaveAddLast().to("mock:delivered"));
+        AdviceWith.adviceWith(context, "on-message-delivered", a -> {
+            a.weaveAddFirst().process(e -> {
+                if (hookStallMs > 0) {
+                    Thread.sleep(hookStallMs);
+                    throw new IllegalStateException("test: a hook that fails");
+                }
+            });
+            a.weaveAddLast().to("mock:delivered");
+        });
     }
 
     private Map<String, Object> message(String sender, String recipient, String channelType) {
@@ -133,6 +145,27 @@ class DeliveryRoutesTest extends RouteTestSupport {
         Map<String, Object> hookMessage = hook.getVariable("message", Map.class);
         assertNotNull(hookMessage, "hooks.yaml promises variable message on on-message-delivered");
         assertEquals(message.get("message_id"), hookMessage.get("message_id"));
+    }
+
+    /** hooks.yaml: a hook runs on its own thread after the work, so a slow or failing one neither delays nor fails delivery. */
+    @Test
+    void aSlowFailingHookNeitherDelaysNorFailsDelivery() throws Exception {
+        hookStallMs = 3000;
+        NotifyBuilder hookDone = new NotifyBuilder(context).fromCurrentRoute("on-message-delivered").whenDone(1).create();
+        Map<String, Object> message = message("alice", "bob", "direct");
+        outboxed(message);
+
+        long start = System.nanoTime();
+        Exchange done = deliver("deliver-direct", message);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertNull(done.getException(), "the job must be acknowledged");
+        assertTrue(tookMs < 2000, "delivery waited for the hook: " + tookMs + " ms");
+        assertEquals(4, storedFor(app), "two copies and two conversations");
+        assertEquals(1, getMockEndpoint("mock:published").getReceivedCounter());
+        assertTrue(hookDone.matches(10, TimeUnit.SECONDS), "the hook did not run");
+        assertEquals(0, getMockEndpoint("mock:delivered").getReceivedCounter(), "the hook failed before its end");
+        await("outbox entry gone", () -> outboxEntry((String) message.get("message_id")) == null);
     }
 
     @Test
