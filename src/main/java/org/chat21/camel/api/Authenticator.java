@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * Authentication of every REST request (spec 1), called once by the API route configuration
- * (routes/api.yaml): the caller from the token, then the path's app id and ids checked against it.
+ * (routes/policies.yaml): the caller from the token, then the path's app id and ids checked against it.
  */
 public class Authenticator {
     private static final String[] QUERY_NAMES = {"jwt", "JWT", "token"};

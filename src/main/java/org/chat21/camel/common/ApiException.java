@@ -2,7 +2,7 @@ package org.chat21.camel.common;
 
 /**
  * A request that cannot be served, with the HTTP status and the {@code err} text the client sees.
- * Thrown by the beans; the API route configuration (routes/api.yaml) maps it to its status and
+ * Thrown by the beans; the API route configuration (routes/policies.yaml) maps it to its status and
  * {@code {"success":false,"err":...}}.
  */
 public class ApiException extends RuntimeException {

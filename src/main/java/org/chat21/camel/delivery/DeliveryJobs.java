@@ -2,6 +2,7 @@ package org.chat21.camel.delivery;
 
 import org.chat21.camel.common.Ids;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.send.MessageFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -25,7 +26,7 @@ public class DeliveryJobs {
 
     /** The delivery queue of a message: {@code group} or {@code direct}, by its channel_type. */
     public String channel(Map<String, Object> message) {
-        return DeliveryPlanner.GROUP.equals(message.get("channel_type")) ? DeliveryPlanner.GROUP : "direct";
+        return MessageFactory.GROUP.equals(message.get("channel_type")) ? MessageFactory.GROUP : MessageFactory.DIRECT;
     }
 
     private static boolean isRoutable(Map<String, Object> message) {

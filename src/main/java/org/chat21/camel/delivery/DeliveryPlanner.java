@@ -1,6 +1,7 @@
 package org.chat21.camel.delivery;
 
 import org.chat21.camel.common.Ids;
+import org.chat21.camel.send.MessageFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +21,6 @@ import java.util.Set;
 public class DeliveryPlanner {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryPlanner.class);
 
-    public static final String GROUP = "group";
     public static final int STATUS_SENT = 100;
     public static final int STATUS_DELIVERED = 150;
 
@@ -29,7 +29,7 @@ public class DeliveryPlanner {
      * document (null when there is none), else {@link #planDirect}.
      */
     public List<Map<String, Object>> plan(Map<String, Object> message, Map<String, Object> group) {
-        return GROUP.equals(message.get("channel_type")) ? planGroup(message, group) : planDirect(message);
+        return MessageFactory.GROUP.equals(message.get("channel_type")) ? planGroup(message, group) : planDirect(message);
     }
 
     /** Direct: the sender's copy (100) and the recipient's copy (150); one copy when they are the same user. */
