@@ -318,6 +318,14 @@ class GroupsIT {
                     .filter(x -> ("First-" + joiner + " added to group").equals(x.body().get("text"))).collect(Collectors.toList());
             assertEquals(3, added.size(), got.toString());
             assertEquals("MEMBER_JOINED_GROUP", label(added.get(0).body()).get("key"));
+
+            // what the new member's clients see, in the original's order: the group, the info message, the history
+            List<String> seen = got.stream().filter(x -> x.routingKey().contains(".users." + joiner + "."))
+                    .map(x -> x.routingKey().endsWith(".clientupdated") ? "group"
+                            : "true".equals(x.body().get("__history")) ? "history"
+                            : ("First-" + joiner + " added to group").equals(x.body().get("text")) ? "info" : "other")
+                    .distinct().collect(Collectors.toList());
+            assertEquals(List.of("group", "info", "history"), seen);
         }
     }
 
@@ -382,8 +390,11 @@ class GroupsIT {
             HttpResponse<String> r = svc.request("PUT", path, svc.user(owner), Json.write(Map.of("members", next)));
             assertEquals(200, r.statusCode(), r.body());
             assertEquals(Set.of(owner, stays, comes), stored(id).get("members", Document.class).keySet());
+            // the history comes last (after the group update and the info message, as in the original)
             List<ServiceHarness.Received> got = collect(sub, g -> withKey(g, ".clientupdated").size() >= 3
-                    && g.stream().filter(x -> ("First-" + comes + " added to group").equals(x.body().get("text"))).count() >= 3);
+                    && g.stream().filter(x -> ("First-" + comes + " added to group").equals(x.body().get("text"))).count() >= 3
+                    && g.stream().anyMatch(x -> x.routingKey().contains(".users." + comes + ".")
+                    && "true".equals(x.body().get("__history"))));
             List<ServiceHarness.Received> updates = withKey(got, ".clientupdated");
             assertEquals(Set.of(owner, stays, goes), updates.stream().map(u -> u.routingKey()
                     .replace("apps." + app + ".users.", "").replace(".groups." + id + ".clientupdated", ""))

@@ -37,4 +37,9 @@ public class ConversationStore {
         messages.deleteMany(new Document("timelineOf", userId).append("conversWith", conversWith).append("app_id", appId));
         return conversation;
     }
+
+    /** Sets {@code is_new} on an existing conversation; whether there was one. */
+    public boolean setNew(String appId, String userId, String conversWith, boolean isNew) {
+        return conversations.updateOne(key(appId, userId, conversWith), Updates.set("is_new", isNew)).getMatchedCount() > 0;
+    }
 }

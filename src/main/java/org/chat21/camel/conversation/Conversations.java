@@ -7,8 +7,12 @@ import org.chat21.camel.common.Ids;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.TimelinePublisher.Publication;
 import org.chat21.camel.delivery.Topics;
+import org.chat21.camel.observer.ClientTopic;
+
+import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,5 +59,33 @@ public class Conversations {
                     Json.clientView(archived)));
         }
         return updates;
+    }
+
+    /**
+     * A client's patch of its own conversation, published to {@code apps.<app>.users.<me>.conversations.<cw>.update}
+     * (spec 8). Clients own {@code is_new} only (the original's clients set nothing else; its observer would
+     * have stored any field, timelineOf and operators included): anything else refuses the whole patch. Stored
+     * on an existing conversation, then published with timelineOf and conversWith to
+     * {@code ...conversations.<cw>.clientupdated}; a patch of no conversation changes nothing.
+     */
+    public List<Publication> clientPatch(ClientTopic topic, byte[] body) {
+        ObjectNode json = Json.parseObject(body);
+        JsonNode isNew = json.get("is_new");
+        if (json.size() != 1 || isNew == null || !isNew.isBoolean()) {
+            throw ApiException.badRequest("a conversation patch is {\"is_new\": true|false}");
+        }
+        if (!store.setNew(topic.appId(), topic.userId(), topic.conversWith(), isNew.booleanValue())) {
+            return List.of();
+        }
+        Map<String, Object> patch = new LinkedHashMap<>();
+        patch.put("is_new", isNew.booleanValue());
+        patch.put("timelineOf", topic.userId());
+        patch.put("conversWith", topic.conversWith());
+        return List.of(new Publication(Topics.conversationUpdated(topic.appId(), topic.userId(), topic.conversWith()), patch));
+    }
+
+    /** A client archives its own conversation ({@code ...conversations.<cw>.archive}): as the HTTP archive. */
+    public List<Publication> clientArchive(ClientTopic topic) {
+        return archive(new Caller(topic.userId(), topic.appId(), false), topic.appId(), topic.conversWith(), null, null);
     }
 }

@@ -32,4 +32,14 @@ public final class Topics {
     public static String archivedConversationAdded(String appId, String userId, String conversWith) {
         return user(appId, userId) + "archived_conversations." + conversWith + ".clientadded";
     }
+
+    /** {@code apps.<app>.users.<timelineOf>.messages.<conversWith>.<message_id>.clientupdated}: a copy's status */
+    public static String messageUpdated(String appId, String timelineOf, String conversWith, String messageId) {
+        return user(appId, timelineOf) + "messages." + conversWith + "." + messageId + ".clientupdated";
+    }
+
+    /** {@code apps.<app>.users.<user>.conversations.<convers_with>.clientupdated}: a conversation patched */
+    public static String conversationUpdated(String appId, String userId, String conversWith) {
+        return user(appId, userId) + "conversations." + conversWith + ".clientupdated";
+    }
 }

@@ -56,9 +56,26 @@ public class GroupDirectory {
         };
     }
 
-    /** The group a group message is addressed to (its recipient), or null when it does not exist. */
+    /**
+     * The group a group message is addressed to (its recipient), or null when it does not exist. A stored
+     * group wins over the members a message names inline ({@code group: {members}}, spec 8): its membership
+     * is the one its owner manages. Without a stored group the inline members and the sender make the group,
+     * as in the original observer.
+     */
     public Map<String, Object> recipientGroup(Map<String, Object> message) {
-        return find((String) message.get("app_id"), (String) message.get("recipient"));
+        String groupId = (String) message.get("recipient");
+        Map<String, Object> stored = find((String) message.get("app_id"), groupId);
+        if (stored != null || !(message.get("group") instanceof Map<?, ?> inline)
+                || !(inline.get("members") instanceof Map<?, ?> members)) {
+            return stored;
+        }
+        Map<String, Object> ids = new LinkedHashMap<>();
+        members.keySet().forEach(id -> ids.put(String.valueOf(id), 1));
+        ids.put((String) message.get("sender"), 1);
+        Map<String, Object> group = new LinkedHashMap<>();
+        group.put("uid", groupId);
+        group.put("members", ids);
+        return group;
     }
 
     /** The group, or null when it does not exist. */

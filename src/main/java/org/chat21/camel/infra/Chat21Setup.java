@@ -21,9 +21,13 @@ import org.chat21.camel.group.GroupChangeListener;
 import org.chat21.camel.group.GroupDirectory;
 import org.chat21.camel.group.GroupStore;
 import org.chat21.camel.group.Groups;
+import org.chat21.camel.observer.ClientMessages;
+import org.chat21.camel.observer.ClientPublications;
+import org.chat21.camel.presence.Presence;
 import org.chat21.camel.push.InstanceStore;
 import org.chat21.camel.push.Instances;
 import org.chat21.camel.send.MessageFactory;
+import org.chat21.camel.receipt.ReadReceipts;
 import org.chat21.camel.send.Outbox;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,6 +145,14 @@ public class Chat21Setup implements CamelConfiguration {
                 bean(context, "messageFactory", MessageFactory.class), maxGroupMembers));
         context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
+
+        // the observer: what native clients publish over MQTT
+        ClientPublications publications = new ClientPublications(db, Clock.systemUTC());
+        context.getRegistry().bind("clientPublications", publications);
+        context.getRegistry().bind("clientMessages",
+                new ClientMessages(bean(context, "messageFactory", MessageFactory.class), publications));
+        context.getRegistry().bind("readReceipts", new ReadReceipts(db));
+        context.getRegistry().bind("presence", new Presence(db, Clock.systemUTC()));
 
         context.getRegistry().bind("timelines", new TimelinePublisher(connections, timelineExchange, confirmTimeoutMs));
 

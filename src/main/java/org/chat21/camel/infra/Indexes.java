@@ -32,6 +32,8 @@ public final class Indexes {
         conversations.createIndex(ascending("app_id", "conversWith"));
 
         db.getCollection("outbox").createIndex(ascending("state", "updated_at"));
+        db.getCollection("client_publications").createIndex(ascending("digest", "done"));
+        uniqueOrWarn(db.getCollection("presence"), ascending("app_id", "user_id", "client_id"));
 
         MongoCollection<Document> groups = db.getCollection("groups");
         groups.createIndex(ascending("uid"));

@@ -28,25 +28,83 @@ public class MessageFactory {
     private static final Pattern TYPE = Pattern.compile("[A-Za-z0-9_\\-]{1,64}");
 
     private final Clock clock;
+    private final int maxInlineMembers;
 
     public MessageFactory() {
-        this(Clock.systemUTC());
+        this(Clock.systemUTC(), 10_000);
     }
 
     public MessageFactory(Clock clock) {
+        this(clock, 10_000);
+    }
+
+    /** Bound in routes/beans.yaml with {@code chat21.groups.max-members}. */
+    public MessageFactory(int maxInlineMembers) {
+        this(Clock.systemUTC(), maxInlineMembers);
+    }
+
+    /** @param maxInlineMembers the most members an inline {@code group} of a message may name */
+    public MessageFactory(Clock clock, int maxInlineMembers) {
         this.clock = clock;
+        this.maxInlineMembers = maxInlineMembers;
     }
 
     /** The message of a request body (400 for anything that does not fit), as the caller sends it. */
     public Map<String, Object> build(Caller caller, String appId, byte[] body, String idempotencyKey) {
+        ObjectNode json = object(body);
+        String recipient = Ids.require("recipient_id", textOrWrongType(json, "recipient_id"));
+        String senderFullname = limited(json, "sender_fullname", Json.requiredString(json, "sender_fullname"));
+        String recipientFullname = limited(json, "recipient_fullname", Json.requiredString(json, "recipient_fullname"));
+
+        String sender = caller.userId();
+        String senderId = Json.optionalString(json, "sender_id");
+        if (senderId != null && !senderId.equals(sender)) {
+            if (!caller.admin()) {
+                throw ApiException.forbidden("only admins may set sender_id");
+            }
+            sender = senderId;
+        }
+        Ids.require("sender id", sender);
+
+        String messageId;
+        if (idempotencyKey != null) {
+            if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+                throw ApiException.badRequest("invalid Idempotency-Key");
+            }
+            String seed = appId + '\n' + sender + '\n' + idempotencyKey;
+            messageId = UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+        } else {
+            messageId = UUID.randomUUID().toString();
+        }
+        return fromJson(json, messageId, appId, sender, senderFullname, recipient, recipientFullname);
+    }
+
+    /**
+     * The message a native client published to {@code apps.<app>.outgoing.users.<sender>.messages.<recipient>.outgoing}
+     * (spec 8): sender and recipient are the routing key's, never the body's; the body is validated as an HTTP
+     * one. Chat21 clients do not always send the two names: they default to the ids. The message id is the
+     * caller's (see ClientPublications for how a redelivered publication keeps its first id).
+     */
+    public Map<String, Object> fromClient(String appId, String sender, String recipient, byte[] body, String messageId) {
+        ObjectNode json = object(body);
+        String senderFullname = Json.optionalString(json, "sender_fullname");
+        String recipientFullname = Json.optionalString(json, "recipient_fullname");
+        return fromJson(json, messageId, Ids.require("app id", appId), Ids.require("sender id", sender),
+                senderFullname == null ? sender : limited(json, "sender_fullname", senderFullname),
+                Ids.require("recipient id", recipient),
+                recipientFullname == null ? recipient : limited(json, "recipient_fullname", recipientFullname));
+    }
+
+    private static ObjectNode object(byte[] body) {
         if (body == null || body.length == 0) {
             throw ApiException.badRequest("request body must be a JSON object (Content-Type: application/json)");
         }
-        ObjectNode json = Json.parseObject(body);
+        return Json.parseObject(body);
+    }
 
-        String senderFullname = limited(json, "sender_fullname", Json.requiredString(json, "sender_fullname"));
-        String recipient = Ids.require("recipient_id", textOrWrongType(json, "recipient_id"));
-        String recipientFullname = limited(json, "recipient_fullname", Json.requiredString(json, "recipient_fullname"));
+    /** The fields both ways of sending share: text, type, channel, attributes, metadata, timestamp, inline group. */
+    private Map<String, Object> fromJson(ObjectNode json, String messageId, String appId, String sender,
+                                         String senderFullname, String recipient, String recipientFullname) {
         String text = Json.optionalString(json, "text");
         String type = Json.optionalString(json, "type");
         if (type == null) {
@@ -66,16 +124,6 @@ public class MessageFactory {
         Map<String, Object> attributes = Json.optionalObject(json, "attributes");
         Map<String, Object> metadata = Json.optionalObject(json, "metadata");
 
-        String sender = caller.userId();
-        String senderId = Json.optionalString(json, "sender_id");
-        if (senderId != null && !senderId.equals(sender)) {
-            if (!caller.admin()) {
-                throw ApiException.forbidden("only admins may set sender_id");
-            }
-            sender = senderId;
-        }
-        Ids.require("sender id", sender);
-
         long timestamp = clock.millis();
         JsonNode ts = json.get("timestamp");
         if (ts != null && !ts.isNull()) {
@@ -84,20 +132,44 @@ public class MessageFactory {
             }
             timestamp = ts.longValue();
         }
-
-        String messageId;
-        if (idempotencyKey != null) {
-            if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-                throw ApiException.badRequest("invalid Idempotency-Key");
-            }
-            String seed = appId + '\n' + sender + '\n' + idempotencyKey;
-            messageId = UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
-        } else {
-            messageId = UUID.randomUUID().toString();
+        Map<String, Object> message = message(messageId, appId, sender, senderFullname, recipient, recipientFullname,
+                text == null ? "" : text, type, channelType, timestamp, attributes, metadata);
+        Map<String, Object> inlineGroup = inlineGroup(json, channelType);
+        if (inlineGroup != null) {
+            message.put("group", inlineGroup);
         }
+        return message;
+    }
 
-        return message(messageId, appId, sender, senderFullname, recipient, recipientFullname, text == null ? "" : text,
-                type, channelType, timestamp, attributes, metadata);
+    /**
+     * {@code group: {members: {"<id>": 1, ...}}} on a group message: the members of a group that is not
+     * stored (Tiledesk's support conversations), as the original observer delivers them. Ids are checked
+     * like any id; only {@code members} is kept.
+     */
+    private Map<String, Object> inlineGroup(ObjectNode json, String channelType) {
+        JsonNode group = json.get("group");
+        if (group == null || group.isNull()) {
+            return null;
+        }
+        if (!group.isObject()) {
+            throw ApiException.badRequest("group must be an object");
+        }
+        JsonNode members = group.get("members");
+        if (!GROUP.equals(channelType) || members == null || members.isNull()) {
+            return null;
+        }
+        if (!members.isObject() || members.size() > maxInlineMembers) {
+            throw ApiException.badRequest("group.members must be an object of at most " + maxInlineMembers + " ids");
+        }
+        Map<String, Object> ids = new LinkedHashMap<>();
+        for (var it = members.fields(); it.hasNext(); ) {
+            var member = it.next();
+            if (!member.getValue().isNumber() || member.getValue().intValue() != 1) {
+                throw ApiException.badRequest("group.members values must be 1");
+            }
+            ids.put(Ids.require("group member id", member.getKey()), 1);
+        }
+        return new LinkedHashMap<>(Map.of("members", ids));
     }
 
     /** The accepted message (status 0), fields in Chat21's order; attributes and metadata only when given. */

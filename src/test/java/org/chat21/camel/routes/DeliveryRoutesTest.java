@@ -47,16 +47,14 @@ class DeliveryRoutesTest extends RouteTestSupport {
 
     @Override
     protected void advise() throws Exception {
-        for (String route : new String[] {"deliver-direct", "deliver-group"}) {
-            AdviceWith.adviceWith(context, route, a -> {
-                a.weaveByToString(COPY_WRITE).before().process(e -> {
-                    if (writeFailure != null) {
-                        throw writeFailure;
-                    }
-                });
-                a.weaveByToString(TIMELINE_PUBLISH).replace().to("mock:published");
+        AdviceWith.adviceWith(context, "deliver", a -> {
+            a.weaveByToString(COPY_WRITE).before().process(e -> {
+                if (writeFailure != null) {
+                    throw writeFailure;
+                }
             });
-        }
+            a.weaveByToString(TIMELINE_PUBLISH).replace().to("mock:published");
+        });
         AdviceWith.adviceWith(context, "on-message-delivered", a -> {
             a.weaveAddFirst().process(e -> {
                 if (hookStallMs > 0) {

@@ -23,14 +23,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * groups.yaml: the group-change template (create-group), group-changed and send-notice. The broker check
  * is removed, the cross-instance announce always fails (its doTry must keep the change standing), and the
- * info messages go through the real enqueue/dispatch with the AMQP producers replaced.
+ * info messages go through the real outbox and deliver route with the timeline publish replaced.
  */
 class GroupRoutesTest extends RouteTestSupport {
     static final String BROKER_CHECK = "Bean[ref:brokerCheck method:requireReachable]";
     static final String ANNOUNCE = "Bean[ref:groupChanges method:announce(${variable.change.appId}, ${variable.change.groupId})]";
 
     private final AtomicInteger announceAttempts = new AtomicInteger();
-    /** Set by a test before its request: the broker refuses every delivery job. */
+    /** Set by a test before its request: the broker refuses every publish. */
     private volatile boolean brokerDown;
     /** Set by a test before its request: what group-changed throws first (null: nothing). */
     private volatile RuntimeException changedFailure;
@@ -49,13 +49,13 @@ class GroupRoutesTest extends RouteTestSupport {
                 }
             });
         });
-        AdviceWith.adviceWith(context, "dispatch", a -> a.weaveByToUri(RABBIT_PRODUCERS).replace()
+        AdviceWith.adviceWith(context, "deliver", a -> a.weaveByToString(DeliveryRoutesTest.TIMELINE_PUBLISH).replace()
                 .process(e -> {
                     if (brokerDown) {
                         throw new AmqpConnectException(new ConnectException("test"));
                     }
                 })
-                .to("mock:jobs"));
+                .to("mock:published"));
     }
 
     private HttpResponse<String> createGroup(String creator, String groupId) {
@@ -71,7 +71,7 @@ class GroupRoutesTest extends RouteTestSupport {
 
     @Test
     void aCreatedGroupIsStoredAndItsInfoMessagesAreSentDespiteAFailedAnnounce() throws Exception {
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
+        MockEndpoint published = getMockEndpoint("mock:published");
         NotifyBuilder changed = new NotifyBuilder(context).fromCurrentRoute("on-group-changed").whenDone(1).create();
         String groupId = "group-" + app;
 
@@ -94,11 +94,15 @@ class GroupRoutesTest extends RouteTestSupport {
         assertEquals(1, announceAttempts.get());
 
         // GroupRules.creationNotices: GROUP_CREATED, then MEMBER_JOINED_GROUP for every member, the creator
-        // included (a non-admin creator is always a member): 1 + 3 jobs, all to the group
-        assertEquals(4, jobs.getReceivedCounter());
+        // included (a non-admin creator is always a member): 1 + 3 messages, each delivered in the request
+        // (published before the answer) to the 3 members and the group timeline
+        assertEquals(4, published.getReceivedCounter());
         List<String> keys = new ArrayList<>();
-        for (var job : jobs.getExchanges()) {
-            Map<String, Object> message = Json.readMap(job.getMessage().getBody(byte[].class));
+        for (var delivered : published.getExchanges()) {
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> copies = delivered.getVariable("copies", List.class);
+            assertEquals(4, copies.size());
+            Map<String, Object> message = copies.get(0);
             assertEquals("group", message.get("channel_type"));
             assertEquals(groupId, message.get("recipient"));
             assertEquals("system", message.get("sender"));
@@ -106,15 +110,16 @@ class GroupRoutesTest extends RouteTestSupport {
         }
         assertEquals(List.of("GROUP_CREATED", "MEMBER_JOINED_GROUP", "MEMBER_JOINED_GROUP", "MEMBER_JOINED_GROUP"), keys);
 
-        await("info messages confirmed in the outbox", () ->
-                db.getCollection("outbox").countDocuments(new Document("message.app_id", app).append("state", "confirmed")) == 4);
+        assertEquals(4, db.getCollection("messages").countDocuments(new Document("timelineOf", groupId).append("app_id", app)));
+        await("info messages delivered: their outbox entries let go", () ->
+                db.getCollection("outbox").countDocuments(new Document("message.app_id", app)) == 0);
         assertTrue(changed.matches(5, TimeUnit.SECONDS), "on-group-changed was not reached");
     }
 
     @Test
     void infoMessagesTheBrokerRefusesStayInTheOutboxForTheRelay() throws Exception {
         brokerDown = true;
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
+        MockEndpoint published = getMockEndpoint("mock:published");
         String groupId = "group-" + app;
 
         HttpResponse<String> response = createGroup("alice", groupId);
@@ -122,8 +127,8 @@ class GroupRoutesTest extends RouteTestSupport {
         // the change is stored, so it stands: 201 although not one info message went out
         assertEquals(201, response.statusCode(), response.body());
         assertNotNull(db.getCollection("groups").find(new Document("uid", groupId).append("appId", app)).first());
-        assertEquals(0, jobs.getReceivedCounter());
-        // send-notice's doCatch (onWhen outboxed) leaves them, pending, for the relay; none is discarded
+        assertEquals(0, published.getReceivedCounter());
+        // send-notice's doCatch leaves them, pending, for the relay; none is discarded
         assertEquals(4, outboxCount(new Document("message.app_id", app)));
         assertEquals(4, outboxCount(new Document("message.app_id", app).append("state", "pending")));
         assertEquals(4, outboxCount(new Document("message.recipient", groupId).append("channel_type", "group")));
