@@ -80,6 +80,9 @@ final class ServiceHarness implements AutoCloseable {
         overrides.put("chat21.queue.direct", "it." + run + ".direct");
         overrides.put("chat21.queue.group", "it." + run + ".group");
         overrides.put("chat21.exchange.group-changes", "it." + run + ".group-changes");
+        // this run's client publications only, from queues of its own
+        overrides.put("chat21.observer.app", "app" + run);
+        overrides.put("chat21.observer.queue-prefix", "it." + run + ".observer");
         overrides.put("chat21.relay.interval-ms", "300");
         overrides.put("chat21.relay.pending-after-ms", "1000");
         overrides.putAll(extra);
@@ -167,6 +170,9 @@ final class ServiceHarness implements AutoCloseable {
                 admin.channel.exchangeDelete(overrides.get("chat21.exchange." + kind));
             }
             admin.channel.exchangeDelete(overrides.get("chat21.exchange.group-changes"));
+            for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
+                admin.channel.queueDelete(overrides.get("chat21.observer.queue-prefix") + "." + kind);
+            }
         } catch (Exception e) {
             System.err.println("could not delete test queues: " + e);
         }

@@ -25,6 +25,20 @@ public final class TestTokens {
         return sign(claims(sub, appId, "user,admin"), KEY, "HS256");
     }
 
+    /**
+     * A user's token as Chat21 issues it for MQTT too: RabbitMQ's OAuth2 backend reads the scopes (read
+     * and write on the user's own timeline, write on the user's outgoing topics).
+     */
+    public static String mqttUser(String sub, String appId) {
+        Map<String, Object> claims = claims(sub, appId, "user");
+        claims.put("scope", new String[] {
+                "rabbitmq.read:*/*/apps." + appId + ".users." + sub + ".*",
+                "rabbitmq.write:*/*/apps." + appId + ".users." + sub + ".*",
+                "rabbitmq.write:*/*/apps." + appId + ".outgoing.users." + sub + ".*",
+                "rabbitmq.configure:*/*/*"});
+        return sign(claims, KEY, "HS256");
+    }
+
     public static Map<String, Object> claims(String sub, String appId, String roles) {
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("sub", sub);
