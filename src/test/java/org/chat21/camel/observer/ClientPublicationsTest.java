@@ -1,0 +1,90 @@
+package org.chat21.camel.observer;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/** Message ids of client publications across redeliveries, through the driver over the wire protocol. */
+class ClientPublicationsTest {
+    static final String KEY = "app.USER1.USER2";
+    static final byte[] OK = "{\"text\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
+    MongoServer server;
+    MongoClient client;
+    long now = 1_000_000;
+    ClientPublications publications;
+
+    @BeforeEach
+    void setUp() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
+        publications = new ClientPublications(client.getDatabase("chatdb"), new Clock() {
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            public Instant instant() {
+                return Instant.ofEpochMilli(now);
+            }
+        });
+    }
+
+    @AfterEach
+    void tearDown() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    @Test
+    void aRedeliveryOfAPublicationCutShortKeepsItsId() {
+        String first = publications.messageId(KEY, OK, false);
+        // killed before the ack: the broker redelivers, flagged
+        assertEquals(first, publications.messageId(KEY, OK, true));
+        assertEquals(first, publications.messageId(KEY, OK, true), "and again, until it is done");
+    }
+
+    @Test
+    void theSameTextSentAgainOnPurposeIsANewMessage() {
+        String first = publications.messageId(KEY, OK, false);
+        publications.done(first);
+        String second = publications.messageId(KEY, OK, false);
+        assertNotEquals(first, second);
+        // a redelivery of the second (cut short before it was done) is the second, not the first
+        assertEquals(second, publications.messageId(KEY, OK, true));
+        publications.done(second);
+        // a redelivery whose first delivery never got as far as a record is a new message
+        assertNotEquals(second, publications.messageId(KEY, OK, true));
+    }
+
+    @Test
+    void otherConversationsOrBodiesNeverShareAnId() {
+        String first = publications.messageId(KEY, OK, false);
+        assertNotEquals(first, publications.messageId("app.USER1.USER3", OK, true));
+        assertNotEquals(first, publications.messageId(KEY, "{\"text\":\"ok!\"}".getBytes(StandardCharsets.UTF_8), true));
+    }
+
+    @Test
+    void doneRecordsAreForgottenAfterAWhileAndAnyRecordEventually() {
+        publications.done(publications.messageId(KEY, OK, false));
+        publications.messageId("app.USER1.USER3", OK, false);
+        now += 60_000;
+        assertEquals(1, publications.purge(30_000, 3_600_000));
+        now += 3_600_000;
+        assertEquals(1, publications.purge(30_000, 3_600_000));
+    }
+}
