@@ -26,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 /**
  * One running service for integration tests: the real YAML routes and properties of the working
@@ -52,7 +53,15 @@ final class ServiceHarness implements AutoCloseable {
 
     /** @param shareMongo an existing store to share (several instances), or null for a fresh one */
     ServiceHarness(Map<String, String> extra, MongoServer shareMongo) throws Exception {
-        this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8));
+        this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8), (db, app) -> { });
+    }
+
+    /**
+     * A service started on a store that {@code prepare} filled first (given the database and the run's app
+     * id), as another program left it.
+     */
+    static ServiceHarness onPrepared(BiConsumer<MongoDatabase, String> prepare) throws Exception {
+        return new ServiceHarness(Map.of(), null, UUID.randomUUID().toString().substring(0, 8), prepare);
     }
 
     /**
@@ -60,10 +69,11 @@ final class ServiceHarness implements AutoCloseable {
      * change exchange, its own HTTP port. Close it before {@code first}.
      */
     static ServiceHarness secondInstance(ServiceHarness first) throws Exception {
-        return new ServiceHarness(Map.of(), first.mongoServer, first.run);
+        return new ServiceHarness(Map.of(), first.mongoServer, first.run, (db, app) -> { });
     }
 
-    private ServiceHarness(Map<String, String> extra, MongoServer shareMongo, String run) throws Exception {
+    private ServiceHarness(Map<String, String> extra, MongoServer shareMongo, String run,
+                           BiConsumer<MongoDatabase, String> prepare) throws Exception {
         this.run = run;
         this.appId = "app" + run;
         this.shared = shareMongo != null;
@@ -88,6 +98,7 @@ final class ServiceHarness implements AutoCloseable {
         overrides.putAll(extra);
         mongoClient = MongoClients.create(mongoUri);
         db = mongoClient.getDatabase("chatdb");
+        prepare.accept(db, appId);
         main = Application.create(overrides);
         main.start();
         waitUntil(() -> get("/", null).statusCode() == 200, 15_000, "service did not answer on port " + port);

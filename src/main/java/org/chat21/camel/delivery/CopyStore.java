@@ -9,6 +9,8 @@ import com.mongodb.client.model.BulkWriteOptions;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.ReplaceOneModel;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.UpdateOneModel;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.WriteModel;
 import org.bson.Document;
 
@@ -21,18 +23,32 @@ import java.util.Map;
  * trips whatever the number of copies. Every write is keyed by an exact unique key, so a job done again
  * writes the same documents and every lookup is an index hit (also in mongo-java-server, which only uses
  * an index for a query on exactly its keys). Bound as {@code copyStore}.
+ *
+ * <p>Copies are inserted, and a copy already there is left as it is by the unique index on
+ * {@code (timelineOf, message_id)}. On a database where that index could not be made unique (one the
+ * original Chat21 servers used, see infra.Indexes) a duplicate insert would succeed, so copies are then
+ * written as upserts on that key that only ever insert ({@code $setOnInsert}).
  */
 public class CopyStore {
     private static final ReplaceOptions REPLACE_UPSERT = new ReplaceOptions().upsert(true);
     private static final BulkWriteOptions UNORDERED = new BulkWriteOptions().ordered(false);
     private static final InsertManyOptions UNORDERED_INSERT = new InsertManyOptions().ordered(false);
+    private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
 
     private final MongoCollection<Document> messages;
     private final MongoCollection<Document> conversations;
+    private final boolean uniqueCopies;
 
+    /** On a database with the unique index on {@code messages (timelineOf, message_id)}. */
     public CopyStore(MongoDatabase db) {
+        this(db, true);
+    }
+
+    /** @param uniqueCopies whether {@code messages (timelineOf, message_id)} is unique (infra.Indexes says) */
+    public CopyStore(MongoDatabase db, boolean uniqueCopies) {
         this.messages = db.getCollection("messages");
         this.conversations = db.getCollection("conversations");
+        this.uniqueCopies = uniqueCopies;
     }
 
     /**
@@ -49,8 +65,8 @@ public class CopyStore {
     }
 
     /**
-     * An unordered insert of the copies (unique key {@code (timelineOf, message_id)}: a copy already there
-     * stays as it is) and a replacing upsert per conversation on its exact unique key
+     * An unordered write of the copies (a copy already there stays as it is) and a replacing upsert per
+     * conversation on its exact unique key
      * {@code (timelineOf, conversWith, app_id)}.
      */
     public void write(List<Map<String, Object>> copies, boolean updateConversations) {
@@ -68,7 +84,11 @@ public class CopyStore {
                         new Document(DeliveryPlanner.conversationOf(copy)), REPLACE_UPSERT));
             }
         }
-        insertIgnoringDuplicates(messageDocs);
+        if (uniqueCopies) {
+            insertIgnoringDuplicates(messageDocs);
+        } else {
+            upsertNew(messageDocs);
+        }
         if (!conversationWrites.isEmpty()) {
             conversations.bulkWrite(conversationWrites, UNORDERED);
         }
@@ -91,5 +111,21 @@ public class CopyStore {
                 }
             }
         }
+    }
+
+    /**
+     * Without the unique index: one upsert per copy on {@code (timelineOf, message_id)} that sets the whole
+     * copy only when it inserts, so a stored copy (one a receipt has since raised to 200, say) is kept.
+     */
+    private void upsertNew(List<Document> docs) {
+        if (docs.isEmpty()) {
+            return;
+        }
+        List<WriteModel<Document>> writes = new ArrayList<>(docs.size());
+        for (Document doc : docs) {
+            writes.add(new UpdateOneModel<>(new Document("timelineOf", doc.get("timelineOf"))
+                    .append("message_id", doc.get("message_id")), new Document("$setOnInsert", doc), UPSERT));
+        }
+        messages.bulkWrite(writes, UNORDERED);
     }
 }

@@ -7,6 +7,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.FindOneAndUpdateOptions;
 import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Sorts;
+import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.bson.conversions.Bson;
@@ -25,6 +26,7 @@ import java.util.Map;
 public class GroupStore {
     private static final FindOneAndUpdateOptions AFTER = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER);
     private static final FindOneAndUpdateOptions BEFORE = new FindOneAndUpdateOptions().returnDocument(ReturnDocument.BEFORE);
+    private static final UpdateOptions UPSERT = new UpdateOptions().upsert(true);
 
     private final MongoCollection<Document> groups;
     private final MongoCollection<Document> messages;
@@ -44,10 +46,17 @@ public class GroupStore {
         return groups.find(key(appId, groupId)).first();
     }
 
-    /** Stores a new group; 409 when the tenant already has a group of that id. */
+    /**
+     * Stores a new group; 409 when the tenant already has a group of that id. An upsert that only inserts,
+     * so an existing group is found also where {@code (uid, appId)} could not be made unique (a database of
+     * the original, see infra.Indexes); the unique index catches two creates at the same instant.
+     */
     public void insert(Map<String, Object> group) {
         try {
-            groups.insertOne(new Document(group));
+            Document key = key((String) group.get("appId"), (String) group.get("uid"));
+            if (groups.updateOne(key, new Document("$setOnInsert", new Document(group)), UPSERT).getUpsertedId() == null) {
+                throw new ApiException(409, "a group with this id already exists");
+            }
         } catch (MongoWriteException e) {
             if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
                 throw new ApiException(409, "a group with this id already exists");

@@ -107,7 +107,8 @@ public class Chat21Setup implements CamelConfiguration {
         String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
         context.getPropertiesComponent().addInitialProperty("chat21.mongodb.database", database);
         MongoDatabase db = client.getDatabase(database);
-        Indexes.ensure(db);
+        // on a database of the original Chat21 some unique keys may not hold: the stores that rely on one are told
+        Indexes.Uniqueness unique = Indexes.ensure(db);
         context.getRegistry().bind("mongo", client);
         context.getRegistry().bind("chatDb", db);
 
@@ -138,7 +139,7 @@ public class Chat21Setup implements CamelConfiguration {
 
         // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
         // before this runs: contacts and messageFactory come from there)
-        context.getRegistry().bind("copyStore", new CopyStore(db));
+        context.getRegistry().bind("copyStore", new CopyStore(db, unique.messages()));
         GroupStore groupStore = new GroupStore(db);
         context.getRegistry().bind("groupStore", groupStore);
         context.getRegistry().bind("groups", new Groups(groupStore, bean(context, "contacts", Contacts.class),

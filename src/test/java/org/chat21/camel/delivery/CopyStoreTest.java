@@ -1,0 +1,102 @@
+package org.chat21.camel.delivery;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Updates;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.bson.Document;
+import org.chat21.camel.infra.Indexes;
+import org.chat21.camel.infra.OriginalChat21;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/**
+ * Timeline copies on a database the original Chat21 servers used: its non-unique (timelineOf, message_id)
+ * index stays, so CopyStore writes copies as insert-only upserts (mongo-java-server over the wire).
+ */
+class CopyStoreTest {
+    MongoServer server;
+    MongoClient client;
+    MongoDatabase db;
+    MongoCollection<Document> messages;
+    final DeliveryPlanner planner = new DeliveryPlanner();
+
+    @BeforeEach
+    void setUp() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
+        db = client.getDatabase("copies_" + UUID.randomUUID().toString().substring(0, 8));
+        messages = db.getCollection("messages");
+        OriginalChat21.createIndexes(db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        db.drop();
+        client.close();
+        server.shutdownNow();
+    }
+
+    static Map<String, Object> message(String id, String text) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("message_id", id);
+        m.put("app_id", "tilechat");
+        m.put("sender", "alice");
+        m.put("sender_fullname", "Alice");
+        m.put("recipient", "bob");
+        m.put("recipient_fullname", "Bob");
+        m.put("text", text);
+        m.put("type", "text");
+        m.put("channel_type", "direct");
+        m.put("timestamp", 1_000L);
+        m.put("status", 0);
+        return m;
+    }
+
+    @Test
+    void withoutTheUniqueIndexAJobDoneTwiceLeavesOneCopyPerTimelineAndKeepsItsStatus() {
+        Indexes.Uniqueness unique = Indexes.ensure(db);
+        assertFalse(unique.messages(), "the original's non-unique index stays");
+        CopyStore copies = new CopyStore(db, unique.messages());
+
+        var m = message("m1", "hello");
+        copies.write(planner.planDirect(m), m);
+        assertEquals(2, messages.countDocuments());
+        // the recipient's client read it (a receipt raised its copy to 200), then the job is done again
+        messages.updateOne(Filters.and(Filters.eq("timelineOf", "bob"), Filters.eq("message_id", "m1")), Updates.set("status", 200));
+        copies.write(planner.planDirect(m), m);
+        copies.write(planner.planDirect(m), m);
+        assertEquals(2, messages.countDocuments(), "one copy per timeline");
+        assertEquals(1, messages.countDocuments(Filters.eq("timelineOf", "alice")));
+        assertEquals(200, messages.find(Filters.eq("timelineOf", "bob")).first().get("status"), "a stored copy is never overwritten");
+        assertEquals(2, db.getCollection("conversations").countDocuments());
+
+        // a copy the original stored is kept as it is too
+        messages.insertOne(OriginalChat21.messageCopy("tilechat", "old", "bob", "alice", "bob", "from the original", 300, 500));
+        var old = message("old", "from the original");
+        copies.write(planner.planDirect(old), false);
+        assertEquals(4, messages.countDocuments());
+        assertEquals(300, messages.find(Filters.and(Filters.eq("timelineOf", "bob"), Filters.eq("message_id", "old"))).first().get("status"));
+    }
+
+    @Test
+    void insertsWouldDuplicateThereWhichIsWhyTheModeMatters() {
+        CopyStore relyingOnTheIndex = new CopyStore(db, true);
+        var m = message("m2", "twice");
+        relyingOnTheIndex.write(planner.planDirect(m), false);
+        relyingOnTheIndex.write(planner.planDirect(m), false);
+        assertEquals(4, messages.countDocuments(), "nothing refuses a second insert on a non-unique index");
+    }
+}

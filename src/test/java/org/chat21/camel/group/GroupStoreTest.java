@@ -1,0 +1,56 @@
+package org.chat21.camel.group;
+
+import com.mongodb.client.MongoClient;
+import com.mongodb.client.MongoClients;
+import com.mongodb.client.MongoDatabase;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
+import org.bson.Document;
+import org.chat21.camel.common.ApiException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** Group create through the official driver over the wire protocol, with no unique index on (uid, appId). */
+class GroupStoreTest {
+    MongoServer server;
+    MongoClient client;
+    MongoDatabase db;
+    GroupStore store;
+
+    @BeforeEach
+    void setUp() {
+        server = new MongoServer(new MemoryBackend());
+        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
+        db = client.getDatabase("groupstore");
+        store = new GroupStore(db);
+    }
+
+    @AfterEach
+    void tearDown() {
+        client.close();
+        server.shutdownNow();
+    }
+
+    static Map<String, Object> group(String appId, String uid, String name) {
+        return new Document("uid", uid).append("appId", appId).append("name", name).append("owner", "u1")
+                .append("members", new Document("u1", 1)).append("createdOn", 1L).append("updatedOn", 1L);
+    }
+
+    @Test
+    void aSecondCreateOfAGroupIdIsRefusedWithoutRelyingOnAUniqueIndex() {
+        store.insert(group("tilechat", "group-a", "first"));
+        ApiException taken = assertThrows(ApiException.class, () -> store.insert(group("tilechat", "group-a", "second")));
+        assertEquals(409, taken.status());
+        assertEquals(1, db.getCollection("groups").countDocuments());
+        assertEquals("first", store.find("tilechat", "group-a").get("name"), "the existing group is untouched");
+
+        store.insert(group("other", "group-a", "another app's"));
+        assertEquals("another app's", store.find("other", "group-a").get("name"));
+    }
+}
