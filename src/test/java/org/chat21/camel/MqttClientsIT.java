@@ -280,9 +280,15 @@ class MqttClientsIT {
             assertEquals(1, stored(new Document("timelineOf", b).append("message_id", messageId).append("status", 200)));
             assertEquals(1, stored(new Document("timelineOf", a).append("message_id", messageId).append("status", 250)));
 
+            // the sender cannot mark its own message read (and so the other side's copy returned)
+            ca.publish("apps/" + svc.appId + "/users/" + a + "/messages/" + b + "/" + messageId + "/update", "{\"status\":200}");
+            // (a client's subscription also gets its own publications: only clientupdated counts here)
+            assertTrue(cb.drain(800).stream().noneMatch(r -> r.routingKey().endsWith(".clientupdated")));
+            assertEquals(1, stored(new Document("timelineOf", b).append("message_id", messageId).append("status", 200)));
+
             // a receipt for a message the reader does not have changes nothing
             cb.publish("apps/" + svc.appId + "/users/" + b + "/messages/" + a + "/" + UUID.randomUUID() + "/update", "{\"status\":200}");
-            assertTrue(ca.drain(800).isEmpty());
+            assertTrue(ca.drain(800).stream().noneMatch(r -> r.routingKey().endsWith(".clientupdated")));
         }
     }
 
@@ -336,6 +342,28 @@ class MqttClientsIT {
             try (Client cleaner = new Client(u, false)) {
                 cleaner.mqtt.publish(c.presenceTopic(), new byte[0], 1, true).waitForCompletion(5_000);
             }
+        }
+    }
+
+    @Test
+    void twoInstancesHandleEachPublicationOnce() throws Exception {
+        String a = unique("a");
+        String b = unique("b");
+        try (ServiceHarness second = ServiceHarness.secondInstance(svc);
+             Client ca = new Client(a, false); Client cb = new Client(b, false)) {
+            int n = 30;
+            for (int i = 0; i < n; i++) {
+                ca.send(b, "m" + i, Map.of());
+            }
+            List<ServiceHarness.Received> got = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 15_000;
+            while (got.size() < n && System.currentTimeMillis() < deadline) {
+                got.addAll(cb.drain(200));
+            }
+            got.addAll(cb.drain(1000));
+            assertEquals(n, got.size(), "each message reached b once: " + got.size());
+            assertEquals(n, got.stream().map(r -> r.body().get("text")).distinct().count());
+            assertEquals(2L * n, stored(new Document("sender", a)), "two copies of each, no more");
         }
     }
 

@@ -24,7 +24,8 @@ import java.util.Map;
  * Stored as 200 on the reader's copy and 250 (return receipt) on the other side's copy, then
  * {@code {timelineOf, message_id, status: 250}} is published to the other side's
  * {@code ...messages.<me>.<message_id>.clientupdated}. A status only rises. Only a message the reader
- * really has, in that conversation, can be marked: no one writes into a timeline they don't share.
+ * really has, in that conversation, sent by someone else, can be marked: no one writes into a timeline
+ * they don't share, and a sender cannot mark their own message read.
  * Bound as {@code readReceipts}.
  */
 public class ReadReceipts {
@@ -50,8 +51,10 @@ public class ReadReceipts {
             LOG.debug("receipt with status {} ignored", status.intValue());
             return List.of();
         }
+        // the reader's copy of a message someone else sent: a sender cannot "read" their own message
         Document reader = new Document("timelineOf", topic.userId()).append("message_id", topic.messageId())
-                .append("app_id", topic.appId()).append("conversWith", topic.conversWith());
+                .append("app_id", topic.appId()).append("conversWith", topic.conversWith())
+                .append("sender", new Document("$ne", topic.userId()));
         if (messages.updateOne(reader, Updates.max("status", RECEIVED)).getMatchedCount() == 0) {
             LOG.debug("receipt for a message {} does not have: ignored", topic.userId());
             return List.of();
