@@ -15,6 +15,9 @@ import com.mongodb.client.model.WriteModel;
 import org.bson.Document;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,24 +68,50 @@ public class CopyStore {
     }
 
     /**
+     * The copies of a delivery batch (one or many messages): each copy leaves its conversation unless its
+     * message says {@code attributes.updateconversation: false}; of several copies for one conversation in
+     * the batch, the newest (by timestamp, then by order) is the one written.
+     */
+    public void writeAll(List<Map<String, Object>> copies) {
+        Map<List<Object>, Map<String, Object>> newest = new LinkedHashMap<>();
+        for (Map<String, Object> copy : copies) {
+            if (DeliveryPlanner.updatesConversation(copy)) {
+                List<Object> key = Arrays.asList(copy.get("timelineOf"), copy.get("conversWith"), copy.get("app_id"));
+                Map<String, Object> seen = newest.get(key);
+                if (seen == null || timestamp(copy) >= timestamp(seen)) {
+                    newest.put(key, copy);
+                }
+            }
+        }
+        write(copies, newest.values());
+    }
+
+    private static long timestamp(Map<String, Object> copy) {
+        return copy.get("timestamp") instanceof Number n ? n.longValue() : 0L;
+    }
+
+    /**
      * An unordered write of the copies (a copy already there stays as it is) and a replacing upsert per
-     * conversation on its exact unique key
-     * {@code (timelineOf, conversWith, app_id)}.
+     * conversation on its exact unique key {@code (timelineOf, conversWith, app_id)}.
      */
     public void write(List<Map<String, Object>> copies, boolean updateConversations) {
+        write(copies, updateConversations ? copies : List.of());
+    }
+
+    private void write(List<Map<String, Object>> copies, Collection<Map<String, Object>> conversationCopies) {
         List<Document> messageDocs = new ArrayList<>(copies.size());
-        List<WriteModel<Document>> conversationWrites = new ArrayList<>(copies.size());
         for (Map<String, Object> copy : copies) {
             messageDocs.add(new Document(copy));
-            if (updateConversations) {
-                // app_id is part of the key: two tenants may well have users with the same ids
-                // the conversation is the last message's fields plus a few: replaced whole, so nothing of an
-                // earlier message (its metadata, say) lingers
-                conversationWrites.add(new ReplaceOneModel<>(
-                        new Document("timelineOf", copy.get("timelineOf")).append("conversWith", copy.get("conversWith"))
-                                .append("app_id", copy.get("app_id")),
-                        new Document(DeliveryPlanner.conversationOf(copy)), REPLACE_UPSERT));
-            }
+        }
+        List<WriteModel<Document>> conversationWrites = new ArrayList<>(conversationCopies.size());
+        for (Map<String, Object> copy : conversationCopies) {
+            // app_id is part of the key: two tenants may well have users with the same ids
+            // the conversation is the last message's fields plus a few: replaced whole, so nothing of an
+            // earlier message (its metadata, say) lingers
+            conversationWrites.add(new ReplaceOneModel<>(
+                    new Document("timelineOf", copy.get("timelineOf")).append("conversWith", copy.get("conversWith"))
+                            .append("app_id", copy.get("app_id")),
+                    new Document(DeliveryPlanner.conversationOf(copy)), REPLACE_UPSERT));
         }
         if (uniqueCopies) {
             insertIgnoringDuplicates(messageDocs);

@@ -32,6 +32,23 @@ public class DeliveryPlanner {
         return MessageFactory.GROUP.equals(message.get("channel_type")) ? planGroup(message, group) : planDirect(message);
     }
 
+    /**
+     * The copies of a delivery batch, message after message (a message's copies next to each other):
+     * {@link #plan} with each group message's group from {@code groups} (by message id; absent when there is
+     * none). A message that cannot be planned is logged and left out: it stays in the outbox.
+     */
+    public List<Map<String, Object>> planAll(List<Map<String, Object>> messages, Map<String, Map<String, Object>> groups) {
+        List<Map<String, Object>> copies = new ArrayList<>(messages.size() * 2);
+        for (Map<String, Object> message : messages) {
+            try {
+                copies.addAll(plan(message, groups == null ? null : groups.get((String) message.get("message_id"))));
+            } catch (RuntimeException e) {
+                LOG.error("message {} cannot be delivered, left in the outbox: {}", message.get("message_id"), e.toString());
+            }
+        }
+        return copies;
+    }
+
     /** Direct: the sender's copy (100) and the recipient's copy (150); one copy when they are the same user. */
     public List<Map<String, Object>> planDirect(Map<String, Object> message) {
         String sender = (String) message.get("sender");

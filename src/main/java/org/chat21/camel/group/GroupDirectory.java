@@ -1,6 +1,10 @@
 package org.chat21.camel.group;
 
+import org.chat21.camel.send.MessageFactory;
+
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
@@ -54,6 +58,23 @@ public class GroupDirectory {
                 return size() > GroupDirectory.this.capacity;
             }
         };
+    }
+
+    /**
+     * The groups of the group messages of a delivery batch, by message id ({@link #recipientGroup}; none for
+     * direct messages and for groups that do not exist), from the cache like every group read.
+     */
+    public Map<String, Map<String, Object>> groupsOf(List<Map<String, Object>> messages) {
+        Map<String, Map<String, Object>> groups = new HashMap<>();
+        for (Map<String, Object> message : messages) {
+            if (MessageFactory.GROUP.equals(message.get("channel_type"))) {
+                Map<String, Object> group = recipientGroup(message);
+                if (group != null) {
+                    groups.put((String) message.get("message_id"), group);
+                }
+            }
+        }
+        return groups;
     }
 
     /**

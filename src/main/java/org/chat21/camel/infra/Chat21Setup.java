@@ -7,6 +7,7 @@ import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
+import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.main.MainConfigurationProperties;
@@ -15,6 +16,7 @@ import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.conversation.ConversationStore;
 import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
+import org.chat21.camel.delivery.DeliveryQueue;
 import org.chat21.camel.delivery.TimelinePublisher;
 import org.chat21.camel.group.Contacts;
 import org.chat21.camel.group.GroupChangeListener;
@@ -74,6 +76,12 @@ public class Chat21Setup implements CamelConfiguration {
     int maxGroupMembers;
     @PropertyInject("chat21.outbox.batch-interval-ms")
     long outboxBatchIntervalMs;
+    @PropertyInject("chat21.delivery.workers")
+    int deliveryWorkers;
+    @PropertyInject("chat21.delivery.batch")
+    int deliveryBatch;
+    @PropertyInject("chat21.delivery.queue-capacity")
+    int deliveryQueueCapacity;
     @PropertyInject("chat21.version")
     String version;
     @PropertyInject("camel.server.port")
@@ -136,6 +144,14 @@ public class Chat21Setup implements CamelConfiguration {
         Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC());
         context.addService(outbox.bookkeeping(), true, true);
         context.getRegistry().bind("outbox", outbox);
+
+        // accepted messages are delivered by this process, in batches that form under load (the route
+        // deliver-batch); what it does not deliver stays in the outbox for the relay
+        ProducerTemplate producer = context.createProducerTemplate();
+        DeliveryQueue deliveries = new DeliveryQueue(batch -> producer.sendBody("direct:deliver-batch", batch),
+                deliveryWorkers, deliveryBatch, deliveryQueueCapacity);
+        context.addService(deliveries, true, true);
+        context.getRegistry().bind("deliveries", deliveries);
 
         // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
         // before this runs: contacts and messageFactory come from there)

@@ -21,13 +21,14 @@ import java.util.Map;
 
 /**
  * The {@code outbox} collection: every accepted message until all its copies are written and published.
- * A message is answered 200 only once it is here and the broker confirmed its delivery job; the relay
- * republishes what was not confirmed or not finished. Every hot-path query is on {@code _id}.
- * Bound as {@code outbox}; the routes call it in the order messages.yaml and delivery.yaml show.
+ * A message is accepted (answered 200) once it is here; it is then delivered by this process, and the
+ * relay delivers what was not (process killed, store or broker down meanwhile). Every hot-path query is on
+ * {@code _id}. Bound as {@code outbox}; the routes call it in the order messages.yaml and delivery.yaml show.
  */
 public class Outbox {
     private static final Logger LOG = LoggerFactory.getLogger(Outbox.class);
     public static final String PENDING = "pending";
+    /** written by versions before in-process delivery (the broker had confirmed its job): relayed like pending */
     public static final String CONFIRMED = "confirmed";
     /** parked by the dead-letter path: neither relayed nor delivered until an operator sets it back to pending */
     public static final String DEAD = "dead";
@@ -41,7 +42,7 @@ public class Outbox {
         this.outbox = db.getCollection("outbox");
         this.messages = db.getCollection("messages");
         this.clock = clock;
-        this.bookkeeping = new OutboxBookkeeping(this::confirmAll, this::deliveredAll, batchIntervalMs);
+        this.bookkeeping = new OutboxBookkeeping(this::deliveredAll, batchIntervalMs);
     }
 
     /** The batched bookkeeping writer: a service started and stopped with the context. */
@@ -51,22 +52,16 @@ public class Outbox {
 
     /**
      * Stores an accepted message (state pending). Returns {@code null} when it is new, or the message
-     * already accepted under the same id: a client retry with the same Idempotency-Key (409 while the
-     * original still waits for the broker). With {@code keyed}, a retry whose original was delivered in
+     * already accepted under the same id: a client retry with the same Idempotency-Key, or a client
+     * publication redelivered by the broker. With {@code keyed}, a retry whose original was delivered in
      * full (outbox entry gone, copy stored) is found too.
      */
     public Map<String, Object> accept(Map<String, Object> message, Boolean keyed) {
         String id = (String) message.get("message_id");
         for (int attempt = 0; ; attempt++) {
             long now = clock.millis();
-            Document doc = new Document("_id", id)
-                    .append("state", PENDING)
-                    .append("channel_type", message.get("channel_type"))
-                    .append("message", new Document(message))
-                    .append("created_at", now)
-                    .append("updated_at", now);
             try {
-                outbox.insertOne(doc);
+                outbox.insertOne(entry(message, now));
                 break;
             } catch (MongoWriteException e) {
                 if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY || attempt > 0) {
@@ -74,15 +69,11 @@ public class Outbox {
                 }
             }
             Document existing = outbox.find(new Document("_id", id)).first();
-            if (existing != null && PENDING.equals(existing.get("state"))) {
-                // the original request is still waiting for the broker, and may yet fail
-                throw new ApiException(409, "a request with this Idempotency-Key is in progress, retry later");
-            }
             if (existing != null) {
+                // stored before: accepted, and delivered by whoever stored it or by the relay
                 return existing.get("message", Document.class);
             }
             // the original's entry went between the insert and the lookup: delivered (its copy is stored)
-            // or discarded (then this retry is accepted anew)
             Map<String, Object> delivered = deliveredCopy(message);
             if (delivered != null) {
                 return delivered;
@@ -92,11 +83,33 @@ public class Outbox {
             // a retry whose original was already delivered: its outbox entry is gone but its copy is stored
             Map<String, Object> delivered = deliveredCopy(message);
             if (delivered != null) {
-                discard(id);
+                outbox.deleteOne(Filters.eq("_id", id));
                 return delivered;
             }
         }
         return null;
+    }
+
+    /** Stores several new messages at once (a group change's info messages); returns them. */
+    public List<Map<String, Object>> acceptAll(List<Map<String, Object>> messages) {
+        long now = clock.millis();
+        List<Document> entries = new ArrayList<>(messages.size());
+        for (Map<String, Object> message : messages) {
+            entries.add(entry(message, now));
+        }
+        if (!entries.isEmpty()) {
+            outbox.insertMany(entries);
+        }
+        return messages;
+    }
+
+    private static Document entry(Map<String, Object> message, long now) {
+        return new Document("_id", message.get("message_id"))
+                .append("state", PENDING)
+                .append("channel_type", message.get("channel_type"))
+                .append("message", new Document(message))
+                .append("created_at", now)
+                .append("updated_at", now);
     }
 
     /** The message as accepted, from its stored copy in the timeline that always gets one; or null. */
@@ -122,112 +135,59 @@ public class Outbox {
     }
 
     /**
-     * The broker confirmed the delivery job. Recorded in the next bookkeeping batch, except for requests
-     * with an Idempotency-Key: their retries must see the confirmed state at once.
+     * These copies are written and published, and with them every copy of their messages: the messages'
+     * entries go in the next bookkeeping batch.
      */
-    public void confirmed(Map<String, Object> message, Boolean keyed) {
-        String messageId = idOf(message);
-        if (Boolean.TRUE.equals(keyed)) {
-            confirmAll(List.of(messageId));
-        } else {
-            bookkeeping.confirmed(messageId);
+    public void deliveredCopies(List<Map<String, Object>> copies) {
+        String last = null;
+        for (Map<String, Object> copy : copies) {
+            String id = (String) copy.get("message_id");
+            // a message's copies are next to each other
+            if (!id.equals(last)) {
+                bookkeeping.delivered(id);
+                last = id;
+            }
         }
     }
 
-    /** Every copy is written and published: the entry goes in the next bookkeeping batch. */
-    public void delivered(Map<String, Object> message) {
-        bookkeeping.delivered(idOf(message));
-    }
-
-    private static String idOf(Map<String, Object> message) {
-        return (String) message.get("message_id");
-    }
-
-    /** {@link #confirmed} for many jobs in one write. */
-    public void confirmAll(List<String> messageIds) {
-        outbox.updateMany(new Document("_id", new Document("$in", messageIds)),
-                Updates.combine(Updates.set("state", CONFIRMED), Updates.set("updated_at", clock.millis())));
-    }
-
-    /** {@link #delivered} for many jobs in one write. */
+    /** {@link #delivered} for many messages in one write. */
     public void deliveredAll(List<String> messageIds) {
         outbox.deleteMany(new Document("_id", new Document("$in", messageIds)));
     }
 
-    /** The delivery job could not be handed to the broker: forget the message, the client gets an error. */
-    public void discard(String messageId) {
-        outbox.deleteOne(Filters.and(Filters.eq("_id", messageId), Filters.eq("state", PENDING)));
-    }
-
-    /** {@link #discard}, for a route's doCatch: logs why, and never fails (the relay delivers what stays). */
-    public void discard(Map<String, Object> message, Throwable cause) {
-        String messageId = idOf(message);
-        try {
-            discard(messageId);
-        } catch (RuntimeException e) {
-            LOG.error("could not discard message {}; the relay will deliver it", messageId, e);
-        }
-        LOG.warn("message {} refused, broker unavailable: {}", messageId, cause == null ? "unknown" : cause.toString());
-    }
-
-    /**
-     * Whether a delivery job still has work to do: its outbox entry is removed only once every copy is
-     * written and published, so a job redelivered after that is acknowledged and changes nothing.
-     */
-    public boolean isPending(String messageId) {
-        Document entry = outbox.find(new Document("_id", messageId)).limit(1).first();
-        return entry != null && !DEAD.equals(entry.get("state"));
-    }
-
-    /** {@link #isPending} for the message of a delivery job. */
-    public boolean isPendingJob(Map<String, Object> message) {
-        return isPending(idOf(message));
-    }
-
-    /**
-     * A delivery attempt failed: counted in the outbox entry (atomically, so instances share the count).
-     * Returns how many attempts have failed so far.
-     */
-    public int failed(Map<String, Object> message, Throwable cause) {
-        Document entry = outbox.findOneAndUpdate(new Document("_id", idOf(message)),
-                Updates.combine(Updates.inc("attempts", 1), Updates.set("error", String.valueOf(cause))),
-                new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER));
-        int attempts = entry == null ? Integer.MAX_VALUE : entry.getInteger("attempts", 1);
-        LOG.warn("delivery of message {} failed (attempt {}): {}", idOf(message),
-                entry == null ? "?" : attempts, String.valueOf(cause));
-        return attempts;
-    }
-
-    /** The dead-letter path: a job that kept failing is parked, with the reason, for an operator. */
-    public void park(Map<String, Object> message, Throwable cause) {
-        String messageId = idOf(message);
-        String reason = cause == null ? "unknown" : cause.toString();
+    /** The dead-letter path: a message whose delivery kept failing is parked, with the reason, for an operator. */
+    void park(String messageId, String reason) {
         outbox.updateOne(new Document("_id", messageId), Updates.combine(Updates.set("state", DEAD),
                 Updates.set("error", reason), Updates.set("updated_at", clock.millis())));
         LOG.error("delivery of message {} kept failing; parked in the outbox (state dead): {}", messageId, reason);
     }
 
     /**
-     * Outbox entries whose delivery job was never confirmed (older than {@code pendingAfterMs}) or was
-     * confirmed but never finished (older than {@code confirmedAfterMs}: the broker lost it). Each is
-     * claimed by moving its {@code updated_at}, so that of several instances only one republishes it.
+     * Outbox entries not delivered within {@code pendingAfterMs} (process killed, store or broker down, a
+     * failed batch). Each is claimed by moving its {@code updated_at} and counting the attempt, so that of
+     * several instances only one delivers it; one claimed {@code maxAttempts} times already is parked
+     * instead (a message that keeps failing must not be retried forever).
      */
-    public List<Map<String, Object>> claimStale(long pendingAfterMs, long confirmedAfterMs, int limit) {
+    public List<Map<String, Object>> claimStale(long pendingAfterMs, int limit, int maxAttempts) {
         long now = clock.millis();
-        Bson stale = Filters.or(
-                Filters.and(Filters.eq("state", PENDING), Filters.lt("updated_at", now - pendingAfterMs)),
-                Filters.and(Filters.eq("state", CONFIRMED), Filters.lt("updated_at", now - confirmedAfterMs)));
+        Bson stale = Filters.and(Filters.in("state", PENDING, CONFIRMED), Filters.lt("updated_at", now - pendingAfterMs));
         List<Map<String, Object>> claimed = new ArrayList<>();
         for (Document doc : outbox.find(stale).limit(limit)) {
             var result = outbox.updateOne(
                     Filters.and(Filters.eq("_id", doc.get("_id")), Filters.eq("updated_at", doc.get("updated_at"))),
-                    Updates.set("updated_at", now));
-            if (result.getModifiedCount() == 1) {
+                    Updates.combine(Updates.set("updated_at", now), Updates.inc("attempts", 1)));
+            if (result.getModifiedCount() != 1) {
+                continue;
+            }
+            if (doc.getInteger("attempts", 0) >= maxAttempts) {
+                park(String.valueOf(doc.get("_id")), "not delivered after " + maxAttempts + " attempts"
+                        + (doc.get("error") == null ? "" : ": " + doc.get("error")));
+            } else {
                 claimed.add(doc.get("message", Document.class));
             }
         }
         if (!claimed.isEmpty()) {
-            LOG.warn("relaying {} accepted message(s) whose delivery was not confirmed or not finished", claimed.size());
+            LOG.warn("relaying {} accepted message(s) not delivered yet", claimed.size());
         }
         return claimed;
     }

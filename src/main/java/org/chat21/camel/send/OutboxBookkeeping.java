@@ -14,31 +14,23 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Outbox state changes that only steer the relay ("the broker confirmed this job", "this job is
- * delivered") are collected and written together every few milliseconds, one {@code $in} write on
- * {@code _id} for many messages, instead of a round trip per message on the hot path. Losing a batch
- * (crash) is harmless: the relay republishes those entries later and delivery is idempotent.
+ * Delivered messages leave the outbox together every few milliseconds, one {@code $in} delete on
+ * {@code _id} for many messages, instead of a round trip per batch on the hot path. Losing a batch
+ * (crash) is harmless: the relay delivers those entries again later and delivery is idempotent.
  */
 public class OutboxBookkeeping extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(OutboxBookkeeping.class);
     private static final int MAX_BATCH = 1000;
 
-    private final Consumer<List<String>> confirmAll;
     private final Consumer<List<String>> deliveredAll;
     private final long intervalMs;
-    private final BlockingQueue<String> confirmed = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
     private ScheduledExecutorService executor;
 
-    /** @param confirmAll records many confirmed jobs in one write; {@code deliveredAll} many delivered ones */
-    public OutboxBookkeeping(Consumer<List<String>> confirmAll, Consumer<List<String>> deliveredAll, long intervalMs) {
-        this.confirmAll = confirmAll;
+    /** @param deliveredAll removes many delivered messages in one write */
+    public OutboxBookkeeping(Consumer<List<String>> deliveredAll, long intervalMs) {
         this.deliveredAll = deliveredAll;
         this.intervalMs = intervalMs;
-    }
-
-    public void confirmed(String messageId) {
-        confirmed.add(messageId);
     }
 
     public void delivered(String messageId) {
@@ -67,16 +59,12 @@ public class OutboxBookkeeping extends ServiceSupport {
     synchronized void flush() {
         try {
             List<String> ids = new ArrayList<>();
-            while (confirmed.drainTo(ids, MAX_BATCH) > 0) {
-                confirmAll.accept(ids);
-                ids.clear();
-            }
             while (delivered.drainTo(ids, MAX_BATCH) > 0) {
                 deliveredAll.accept(ids);
                 ids.clear();
             }
         } catch (RuntimeException e) {
-            LOG.warn("outbox bookkeeping failed; the relay will republish what it could not record: {}", e.toString());
+            LOG.warn("outbox bookkeeping failed; the relay will deliver those messages again: {}", e.toString());
         }
     }
 }

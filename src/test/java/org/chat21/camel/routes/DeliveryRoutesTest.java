@@ -6,11 +6,9 @@ import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
-import org.chat21.camel.common.Json;
-import org.chat21.camel.delivery.DeliveryFailedException;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,27 +25,29 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * delivery.yaml (the delivery-consumer template, driven through direct: in place of its AMQP consumers)
- * and the "delivery" route configuration of policies.yaml: requeue, drop, or park.
+ * delivery.yaml (deliver-batch, driven directly) and the relay of messages.yaml (driven through direct: in
+ * place of its timer): a batch written and published once, a bad message left out, a dependency failure
+ * leaving the batch to the relay, and the relay delivering or parking what was left.
  */
 class DeliveryRoutesTest extends RouteTestSupport {
-    static final String COPY_WRITE = "Bean[ref:copyStore method:write(${variable.copies}, ${variable.message})]";
+    static final String COPY_WRITE = "Bean[ref:copyStore method:writeAll(${variable.copies})]";
     static final String TIMELINE_PUBLISH = "Bean[ref:timelines method:publish(${variable.copies})]";
 
-    /** Set by a test before its job: what the copy write throws instead of writing (null: it writes). */
+    /** Set by a test before its batch: what the copy write throws instead of writing (null: it writes). */
     private volatile RuntimeException writeFailure;
     /** Set by a test: the on-message-delivered hook is slow (ms) and then fails. */
     private volatile long hookStallMs;
 
     @Override
     protected void extraProperties(Properties p) {
-        // a job is parked at its second failure: the dead-letter test stays short
+        // the relay (driven by the tests) takes every entry, and parks one at its third claim
+        p.put("chat21.relay.pending-after-ms", "0");
         p.put("chat21.delivery.attempts", "2");
     }
 
     @Override
     protected void advise() throws Exception {
-        AdviceWith.adviceWith(context, "deliver", a -> {
+        AdviceWith.adviceWith(context, "deliver-batch", a -> {
             a.weaveByToString(COPY_WRITE).before().process(e -> {
                 if (writeFailure != null) {
                     throw writeFailure;
@@ -55,6 +55,7 @@ class DeliveryRoutesTest extends RouteTestSupport {
             });
             a.weaveByToString(TIMELINE_PUBLISH).replace().to("mock:published");
         });
+        AdviceWith.adviceWith(context, "outbox-relay", a -> a.replaceFromWith("direct:relay"));
         AdviceWith.adviceWith(context, "on-message-delivered", a -> {
             a.weaveAddFirst().process(e -> {
                 if (hookStallMs > 0) {
@@ -82,24 +83,22 @@ class DeliveryRoutesTest extends RouteTestSupport {
         return m;
     }
 
-    /** The outbox entry of a message whose delivery job the broker confirmed. */
+    /** The outbox entry of an accepted message. */
     private void outboxed(Map<String, Object> message) {
-        long now = System.currentTimeMillis();
-        db.getCollection("outbox").insertOne(new Document("_id", message.get("message_id")).append("state", "confirmed")
+        long now = System.currentTimeMillis() - 10;
+        db.getCollection("outbox").insertOne(new Document("_id", message.get("message_id")).append("state", "pending")
                 .append("channel_type", message.get("channel_type")).append("message", new Document(message))
                 .append("created_at", now).append("updated_at", now));
     }
 
-    private Exchange deliver(String consumer, byte[] job) {
-        return template.send("direct:" + consumer, e -> e.getIn().setBody(job));
-    }
-
-    private Exchange deliver(String consumer, Map<String, Object> message) {
-        return deliver(consumer, Json.writeBytes(message));
+    @SafeVarargs
+    private Exchange deliver(Map<String, Object>... messages) {
+        List<Map<String, Object>> batch = new ArrayList<>(List.of(messages));
+        return template.send("direct:deliver-batch", e -> e.getIn().setBody(batch));
     }
 
     private List<Document> copies(Object messageId) {
-        return db.getCollection("messages").find(new Document("message_id", messageId)).into(new java.util.ArrayList<>());
+        return db.getCollection("messages").find(new Document("message_id", messageId)).into(new ArrayList<>());
     }
 
     private long storedFor(String appId) {
@@ -107,42 +106,53 @@ class DeliveryRoutesTest extends RouteTestSupport {
                 + db.getCollection("conversations").countDocuments(new Document("app_id", appId));
     }
 
+    private String groupOf(String... members) {
+        String groupId = "group-" + UUID.randomUUID();
+        long now = System.currentTimeMillis();
+        Document ids = new Document();
+        for (String m : members) {
+            ids.append(m, 1);
+        }
+        db.getCollection("groups").insertOne(new Document("uid", groupId).append("appId", app).append("name", "Team")
+                .append("owner", members[0]).append("members", ids).append("createdOn", now).append("updatedOn", now));
+        return groupId;
+    }
+
     @Test
-    void aDirectJobWritesBothCopiesPublishesOnceAndLetsTheOutboxEntryGo() throws Exception {
+    void aBatchIsWrittenAndPublishedOnceAndLeavesTheOutbox() throws Exception {
         MockEndpoint published = getMockEndpoint("mock:published");
         MockEndpoint delivered = getMockEndpoint("mock:delivered");
         delivered.expectedMessageCount(1);
-        Map<String, Object> message = message("alice", "bob", "direct");
-        outboxed(message);
+        Map<String, Object> direct = message("alice", "bob", "direct");
+        Map<String, Object> other = message("carol", "bob", "direct");
+        String groupId = groupOf("a", "b", "c");
+        Map<String, Object> group = message("a", groupId, "group");
+        for (Map<String, Object> m : List.of(direct, other, group)) {
+            outboxed(m);
+        }
 
-        Exchange done = deliver("deliver-direct", message);
+        Exchange done = deliver(direct, other, group);
 
         assertNull(done.getException());
-        List<Document> copies = copies(message.get("message_id"));
-        assertEquals(2, copies.size());
-        Map<Object, Object> statusByTimeline = copies.stream()
+        Map<Object, Object> statusByTimeline = copies(direct.get("message_id")).stream()
                 .collect(Collectors.toMap(d -> d.get("timelineOf"), d -> d.get("status")));
         assertEquals(Map.of("alice", 100, "bob", 150), statusByTimeline);
+        Map<Object, Object> groupStatus = copies(group.get("message_id")).stream()
+                .collect(Collectors.toMap(d -> d.get("timelineOf"), d -> d.get("status")));
+        assertEquals(Map.of("a", 150, "b", 150, "c", 150, groupId, 100), groupStatus);
         List<Document> conversations = db.getCollection("conversations").find(new Document("app_id", app))
-                .into(new java.util.ArrayList<>());
-        assertEquals(Set.of("alice>bob", "bob>alice"), conversations.stream()
-                .map(c -> c.get("timelineOf") + ">" + c.get("conversWith")).collect(Collectors.toSet()));
+                .into(new ArrayList<>());
+        assertEquals(Set.of("alice>bob", "bob>alice", "carol>bob", "bob>carol", "a>" + groupId, "b>" + groupId,
+                        "c>" + groupId, groupId + ">" + groupId),
+                conversations.stream().map(c -> c.get("timelineOf") + ">" + c.get("conversWith")).collect(Collectors.toSet()));
 
-        // every copy in one publish
+        // every copy of the batch in one publish
         assertEquals(1, published.getReceivedCounter());
-        assertEquals(2, published.getExchanges().get(0).getVariable("copies", List.class).size());
-
-        await("outbox entry removed", () -> outboxEntry((String) message.get("message_id")) == null);
+        assertEquals(8, published.getExchanges().get(0).getVariable("copies", List.class).size());
+        await("outbox entries removed", () -> outboxCount(new Document("message.app_id", app)) == 0);
 
         delivered.assertIsSatisfied(5000);
-        Exchange hook = delivered.getExchanges().get(0);
-        List<?> body = hook.getMessage().getBody(List.class);
-        assertNotNull(body);
-        assertEquals(2, body.size());
-        @SuppressWarnings("unchecked")
-        Map<String, Object> hookMessage = hook.getVariable("message", Map.class);
-        assertNotNull(hookMessage, "hooks.yaml promises variable message on on-message-delivered");
-        assertEquals(message.get("message_id"), hookMessage.get("message_id"));
+        assertEquals(8, delivered.getExchanges().get(0).getMessage().getBody(List.class).size());
     }
 
     /** hooks.yaml: a hook runs on its own thread after the work, so a slow or failing one neither delays nor fails delivery. */
@@ -154,10 +164,10 @@ class DeliveryRoutesTest extends RouteTestSupport {
         outboxed(message);
 
         long start = System.nanoTime();
-        Exchange done = deliver("deliver-direct", message);
+        Exchange done = deliver(message);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
 
-        assertNull(done.getException(), "the job must be acknowledged");
+        assertNull(done.getException());
         assertTrue(tookMs < 2000, "delivery waited for the hook: " + tookMs + " ms");
         assertEquals(4, storedFor(app), "two copies and two conversations");
         assertEquals(1, getMockEndpoint("mock:published").getReceivedCounter());
@@ -167,115 +177,56 @@ class DeliveryRoutesTest extends RouteTestSupport {
     }
 
     @Test
-    void aJobWhoseOutboxEntryIsGoneChangesNothing() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
-        Map<String, Object> message = message("alice", "bob", "direct");
+    void aMessageThatCannotBePlannedIsLeftOutAndTheOthersAreDelivered() throws Exception {
+        Map<String, Object> good = message("alice", "bob", "direct");
+        Map<String, Object> bad = message("alice", "bob", "direct");
+        bad.put("recipient", 42);
+        outboxed(good);
+        outboxed(bad);
 
-        Exchange done = deliver("deliver-direct", message);
-
-        assertNull(done.getException(), "the job must be acknowledged");
-        assertEquals(0, copies(message.get("message_id")).size());
-        assertEquals(0, storedFor(app));
-        assertEquals(0, published.getReceivedCounter());
-    }
-
-    @Test
-    void aJobParkedInTheOutboxIsNotDeliveredAgain() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
-        Map<String, Object> message = message("alice", "bob", "direct");
-        outboxed(message);
-        db.getCollection("outbox").updateOne(new Document("_id", message.get("message_id")),
-                new Document("$set", new Document("state", "dead")));
-
-        Exchange done = deliver("deliver-direct", message);
+        Exchange done = deliver(bad, good);
 
         assertNull(done.getException());
-        assertEquals(0, storedFor(app));
-        assertEquals(0, published.getReceivedCounter());
-        assertEquals("dead", outboxEntry((String) message.get("message_id")).get("state"));
+        assertEquals(2, copies(good.get("message_id")).size());
+        assertEquals(0, copies(bad.get("message_id")).size());
+        await("the good one leaves the outbox", () -> outboxEntry((String) good.get("message_id")) == null);
+        assertEquals("pending", outboxEntry((String) bad.get("message_id")).get("state"), "the bad one stays for the relay");
     }
 
     @Test
-    void malformedJobsAreDroppedAndAcknowledged() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
-        Map<String, Object> unroutable = message("alice", "a.b", "direct");
-        outboxed(unroutable);
-
-        Exchange notJson = deliver("deliver-direct", "not json".getBytes(StandardCharsets.UTF_8));
-        Exchange badRecipient = deliver("deliver-direct", unroutable);
-
-        assertNull(notJson.getException(), String.valueOf(notJson.getException()));
-        assertNull(badRecipient.getException(), String.valueOf(badRecipient.getException()));
-        assertEquals(0, storedFor(app));
-        assertEquals(0, published.getReceivedCounter());
-        // dropped, not parked: the job never got as far as its outbox entry
-        assertEquals("confirmed", outboxEntry((String) unroutable.get("message_id")).get("state"));
-    }
-
-    @Test
-    void aJobThatKeepsFailingIsParkedAsDead() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
-        writeFailure = new IllegalStateException("test: copies cannot be written");
-        Map<String, Object> message = message("alice", "bob", "direct");
-        outboxed(message);
-
-        // the first failure is counted and the job goes back to its queue (the exchange fails)
-        Exchange first = deliver("deliver-direct", message);
-        assertInstanceOf(DeliveryFailedException.class, first.getException());
-        Document counted = outboxEntry((String) message.get("message_id"));
-        assertEquals("confirmed", counted.get("state"));
-        assertEquals(1, counted.get("attempts"));
-
-        // the second one parks it, and the job is acknowledged
-        Exchange done = deliver("deliver-direct", message);
-
-        assertNull(done.getException(), "a parked job must be acknowledged");
-        Document entry = outboxEntry((String) message.get("message_id"));
-        assertNotNull(entry);
-        assertEquals("dead", entry.get("state"));
-        assertEquals(2, entry.get("attempts"));
-        assertTrue(String.valueOf(entry.get("error")).contains("IllegalStateException"), String.valueOf(entry.get("error")));
-        assertEquals(0, published.getReceivedCounter());
-        assertEquals(0, storedFor(app));
-    }
-
-    @Test
-    void aDependencyFailureSendsTheJobBackToItsQueue() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
+    void aDependencyFailureLeavesTheBatchInTheOutbox() throws Exception {
         writeFailure = new MongoTimeoutException("test");
         Map<String, Object> message = message("alice", "bob", "direct");
         outboxed(message);
 
-        Exchange done = deliver("deliver-direct", message);
+        Exchange done = deliver(message);
 
-        // not handled: the listener container requeues the job
+        // passed on to the caller (the delivery queue logs it); the entry stays for the relay
         assertInstanceOf(MongoTimeoutException.class, done.getException());
-        Document entry = outboxEntry((String) message.get("message_id"));
-        assertNotNull(entry);
-        assertEquals("confirmed", entry.get("state"));
-        assertNull(entry.get("error"));
-        assertEquals(0, published.getReceivedCounter());
+        assertEquals("pending", outboxEntry((String) message.get("message_id")).get("state"));
+        assertEquals(0, getMockEndpoint("mock:published").getReceivedCounter());
     }
 
     @Test
-    void aGroupJobReachesEveryMemberAndTheGroupTimeline() throws Exception {
-        MockEndpoint published = getMockEndpoint("mock:published");
-        String groupId = "group-" + UUID.randomUUID();
-        long now = System.currentTimeMillis();
-        db.getCollection("groups").insertOne(new Document("uid", groupId).append("appId", app).append("name", "Team")
-                .append("owner", "a").append("members", new Document("a", 1).append("b", 1).append("c", 1))
-                .append("createdOn", now).append("updatedOn", now));
-        Map<String, Object> message = message("a", groupId, "group");
-        outboxed(message);
+    void theRelayDeliversWhatWasLeftAndParksWhatKeepsFailing() throws Exception {
+        Map<String, Object> left = message("alice", "bob", "direct");
+        Map<String, Object> bad = message("alice", "bob", "direct");
+        bad.put("recipient", 42);
+        outboxed(left);
+        outboxed(bad);
 
-        Exchange done = deliver("deliver-group", message);
+        template.sendBody("direct:relay", null);
+        assertEquals(2, copies(left.get("message_id")).size(), "the relay delivered it");
+        await("delivered: out of the outbox", () -> outboxEntry((String) left.get("message_id")) == null);
+        assertEquals(1, outboxEntry((String) bad.get("message_id")).get("attempts"));
 
-        assertNull(done.getException());
-        Map<Object, Object> statusByTimeline = copies(message.get("message_id")).stream()
-                .collect(Collectors.toMap(d -> d.get("timelineOf"), d -> d.get("status")));
-        assertEquals(Map.of("a", 150, "b", 150, "c", 150, groupId, 100), statusByTimeline);
-        assertEquals(1, published.getReceivedCounter());
-        assertEquals(4, published.getExchanges().get(0).getVariable("copies", List.class).size());
-        await("outbox entry removed", () -> outboxEntry((String) message.get("message_id")) == null);
+        Thread.sleep(5);
+        template.sendBody("direct:relay", null);
+        Thread.sleep(5);
+        template.sendBody("direct:relay", null);
+        Document parked = outboxEntry((String) bad.get("message_id"));
+        assertEquals("dead", parked.get("state"), "claimed twice and still not delivered: parked");
+        assertTrue(String.valueOf(parked.get("error")).contains("2 attempts"), String.valueOf(parked.get("error")));
+        assertEquals(0, copies(bad.get("message_id")).size());
     }
 }

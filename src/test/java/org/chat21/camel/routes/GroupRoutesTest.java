@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * groups.yaml: the group-change template (create-group), group-changed and send-notice. The broker check
  * is removed, the cross-instance announce always fails (its doTry must keep the change standing), and the
- * info messages go through the real outbox and deliver route with the timeline publish replaced.
+ * info messages go through the real outbox and deliver-batch with the timeline publish replaced.
  */
 class GroupRoutesTest extends RouteTestSupport {
     static final String BROKER_CHECK = "Bean[ref:brokerCheck method:requireReachable]";
@@ -49,7 +49,7 @@ class GroupRoutesTest extends RouteTestSupport {
                 }
             });
         });
-        AdviceWith.adviceWith(context, "deliver", a -> a.weaveByToString(DeliveryRoutesTest.TIMELINE_PUBLISH).replace()
+        AdviceWith.adviceWith(context, "deliver-batch", a -> a.weaveByToString(DeliveryRoutesTest.TIMELINE_PUBLISH).replace()
                 .process(e -> {
                     if (brokerDown) {
                         throw new AmqpConnectException(new ConnectException("test"));
@@ -94,15 +94,15 @@ class GroupRoutesTest extends RouteTestSupport {
         assertEquals(1, announceAttempts.get());
 
         // GroupRules.creationNotices: GROUP_CREATED, then MEMBER_JOINED_GROUP for every member, the creator
-        // included (a non-admin creator is always a member): 1 + 3 messages, each delivered in the request
-        // (published before the answer) to the 3 members and the group timeline
-        assertEquals(4, published.getReceivedCounter());
+        // included (a non-admin creator is always a member): 1 + 3 messages, delivered together in the
+        // request (published before the answer) to the 3 members and the group timeline: one publish of 16
+        assertEquals(1, published.getReceivedCounter());
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> copies = published.getExchanges().get(0).getVariable("copies", List.class);
+        assertEquals(16, copies.size());
         List<String> keys = new ArrayList<>();
-        for (var delivered : published.getExchanges()) {
-            @SuppressWarnings("unchecked")
-            List<Map<String, Object>> copies = delivered.getVariable("copies", List.class);
-            assertEquals(4, copies.size());
-            Map<String, Object> message = copies.get(0);
+        for (int i = 0; i < copies.size(); i += 4) {
+            Map<String, Object> message = copies.get(i);
             assertEquals("group", message.get("channel_type"));
             assertEquals(groupId, message.get("recipient"));
             assertEquals("system", message.get("sender"));

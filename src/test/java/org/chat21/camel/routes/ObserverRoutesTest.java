@@ -4,7 +4,6 @@ import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
-import org.chat21.camel.common.Json;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.AmqpConnectException;
 
@@ -19,15 +18,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * observer.yaml with the "observer" configuration of policies.yaml: client messages through the real
- * enqueue/dispatch (the AMQP producers replaced), a redelivered publication that keeps its first id, and
- * the fates of a publication: handled, dropped (acknowledged) or back to its queue.
+ * enqueue and delivery (the timeline publish replaced), a redelivered publication that keeps its first id,
+ * and the fates of a publication: handled, dropped (acknowledged) or back to its queue.
  */
 class ObserverRoutesTest extends RouteTestSupport {
     static final String DONE = "Bean[ref:clientMessages method:done(${variable.message})]";
 
     /** Set by a test: the process "dies" after the message is stored, before its publication is done. */
     private volatile boolean cutShort;
-    /** Set by a test: the broker refuses every delivery job. */
+    /** Set by a test: the broker refuses every publish. */
     private volatile boolean brokerDown;
     /** Set by a test: what a client message's handling throws first (null: nothing). */
     private volatile RuntimeException storeFailure;
@@ -35,7 +34,8 @@ class ObserverRoutesTest extends RouteTestSupport {
     @Override
     protected void advise() throws Exception {
         AdviceWith.adviceWith(context, "observe-messages", a -> a.replaceFromWith("direct:observe-messages"));
-        AdviceWith.adviceWith(context, "dispatch", a -> a.weaveByToUri(RABBIT_PRODUCERS).replace()
+        AdviceWith.adviceWith(context, "deliver-batch", a -> a.weaveByToString(DeliveryRoutesTest.TIMELINE_PUBLISH)
+                .replace()
                 .process(e -> {
                     if (brokerDown) {
                         throw new AmqpConnectException(new ConnectException("test"));
@@ -65,8 +65,11 @@ class ObserverRoutesTest extends RouteTestSupport {
         });
     }
 
+    /** The message id of the i-th delivery (a batch of one message here). */
+    @SuppressWarnings("unchecked")
     private static String job(MockEndpoint jobs, int i) {
-        return (String) Json.readMap(jobs.getExchanges().get(i).getMessage().getBody(byte[].class)).get("message_id");
+        return (String) ((java.util.List<java.util.Map<String, Object>>) jobs.getExchanges().get(i)
+                .getVariable("copies", java.util.List.class)).get(0).get("message_id");
     }
 
     @Test
@@ -76,21 +79,22 @@ class ObserverRoutesTest extends RouteTestSupport {
 
         cutShort = true;
         assertNull(publish("alice", "bob", body, false).getException());
-        assertEquals(1, jobs.getReceivedCounter());
+        await("delivered", () -> jobs.getReceivedCounter() == 1);
         String first = job(jobs, 0);
-        Document entry = outboxEntry(first);
-        assertEquals("alice", entry.get("message", Document.class).get("sender"), "the sender is the routing key's");
-        assertEquals("bob", entry.get("message", Document.class).get("recipient"));
+        Document copy = db.getCollection("messages").find(new Document("message_id", first).append("timelineOf", "bob")).first();
+        assertEquals("alice", copy.get("sender"), "the sender is the routing key's");
+        assertEquals("bob", copy.get("recipient"));
 
-        // the broker redelivers it: the same message, already accepted; no second job
+        // the broker redelivers it: the same message, already accepted and delivered; not sent again
         cutShort = false;
         assertNull(publish("alice", "bob", body, true).getException());
+        Thread.sleep(300);
         assertEquals(1, jobs.getReceivedCounter());
-        assertEquals(1, outboxCount(new Document("message.app_id", app)));
+        assertEquals(2, db.getCollection("messages").countDocuments(new Document("message_id", first)));
 
         // the same text published again on purpose is a new message
         assertNull(publish("alice", "bob", body, false).getException());
-        assertEquals(2, jobs.getReceivedCounter());
+        await("delivered", () -> jobs.getReceivedCounter() == 2);
         assertNotEquals(first, job(jobs, 1));
     }
 
@@ -107,6 +111,7 @@ class ObserverRoutesTest extends RouteTestSupport {
         }
         Exchange badId = publish("alice", "b$b", "{\"text\":\"x\"}", false);
         assertNull(badId.getException());
+        Thread.sleep(200);
         assertEquals(0, jobs.getReceivedCounter());
         assertEquals(0, outboxCount(new Document("message.app_id", app)));
         assertEquals(records, db.getCollection("client_publications").countDocuments(), "no record of a refused publication");
@@ -117,6 +122,7 @@ class ObserverRoutesTest extends RouteTestSupport {
         brokerDown = true;
         Exchange done = publish("alice", "bob", "{\"text\":\"later\"}", false);
         assertNull(done.getException(), "acknowledged: the outbox has it");
+        Thread.sleep(300);
         assertEquals(1, outboxCount(new Document("message.app_id", app).append("state", "pending")));
     }
 

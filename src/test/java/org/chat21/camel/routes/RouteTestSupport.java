@@ -99,9 +99,6 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
 
     @BeforeEach
     void adviseAndStart() throws Exception {
-        // the AMQP consumers would connect to the (dead) broker: every test drives them through direct:
-        AdviceWith.adviceWith(context, "deliver-direct", a -> a.replaceFromWith("direct:deliver-direct"));
-        AdviceWith.adviceWith(context, "deliver-group", a -> a.replaceFromWith("direct:deliver-group"));
         advise();
         context.start();
     }

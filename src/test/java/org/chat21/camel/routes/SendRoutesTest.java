@@ -1,46 +1,45 @@
 package org.chat21.camel.routes;
 
-import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
-import org.chat21.camel.common.Json;
 import org.junit.jupiter.api.Test;
 import org.springframework.amqp.AmqpConnectException;
 
 import java.net.ConnectException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * messages.yaml: send-message, enqueue and dispatch. The broker's side of dispatch (the two
- * spring-rabbitmq producers) is replaced: either it takes the job (mock:jobs) or it is down.
+ * messages.yaml: send-message and enqueue, then this process's delivery (the delivery queue and
+ * deliver-batch) with the timeline publish replaced: either the broker takes it (mock:published) or it
+ * is down.
  */
 class SendRoutesTest extends RouteTestSupport {
-    /** Set by a test before its request: the broker refuses every delivery job. */
+    /** Set by a test before its request: the broker refuses every publish. */
     private volatile boolean brokerDown;
     /** Set by a test before its request: what enqueue throws before it stores anything (null: nothing). */
     private volatile RuntimeException storeFailure;
 
     @Override
     protected void advise() throws Exception {
-        AdviceWith.adviceWith(context, "dispatch", a -> a.weaveByToUri(RABBIT_PRODUCERS).replace()
+        AdviceWith.adviceWith(context, "deliver-batch", a -> a.weaveByToString(DeliveryRoutesTest.TIMELINE_PUBLISH)
+                .replace()
                 .process(e -> {
                     if (brokerDown) {
                         throw new AmqpConnectException(new ConnectException("test"));
                     }
                 })
-                .to("mock:jobs"));
+                .to("mock:published"));
         AdviceWith.adviceWith(context, "enqueue", a -> a.weaveAddFirst().process(e -> {
             if (storeFailure != null) {
                 throw storeFailure;
@@ -53,28 +52,13 @@ class SendRoutesTest extends RouteTestSupport {
     }
 
     @Test
-    void aRefusedJobIsDiscardedAndAnswered503() throws Exception {
-        brokerDown = true;
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
-
-        HttpResponse<String> response = send("alice", directMessage("bob", "hello"));
-
-        assertEquals(503, response.statusCode(), response.body());
-        assertEquals(Map.of("success", false, "err", "message broker unavailable, try again"), json(response));
-        assertEquals(0, jobs.getReceivedCounter());
-        // the doCatch (onWhen outboxed) removed the stored message again: nothing half-written stays
-        assertEquals(0, outboxCount(new Document("message.app_id", app)));
-    }
-
-    @Test
-    void anAcceptedJobIsConfirmedAndReachesTheSentHook() throws Exception {
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
+    void aMessageIsAnsweredOnceStoredThenDeliveredByThisProcess() throws Exception {
+        MockEndpoint published = getMockEndpoint("mock:published");
         // fromCurrentRoute: a wireTap's copy keeps the from-route of the request, not the hook's
         NotifyBuilder sent = new NotifyBuilder(context).fromCurrentRoute("on-message-sent").whenDone(1).create();
 
         // not ASCII: the reply route writes UTF-8
-        HttpResponse<String> response = send("alice", directMessage("bob", "héllo ✓ 你好"),
-                "X-Secret-Header", "must-not-travel");
+        HttpResponse<String> response = send("alice", directMessage("bob", "héllo ✓ 你好"));
 
         assertEquals(200, response.statusCode(), response.body());
         Map<String, Object> reply = json(response);
@@ -88,33 +72,41 @@ class SendRoutesTest extends RouteTestSupport {
         assertEquals("direct", result.get("channel_type"));
         assertEquals("héllo ✓ 你好", result.get("text"));
 
-        // exactly one job (the publish is synchronous: the 200 came after it), as JSON of the message
-        assertEquals(1, jobs.getReceivedCounter());
-        Exchange job = jobs.getExchanges().get(0);
-        Map<String, Object> jobMessage = Json.readMap(job.getMessage().getBody(byte[].class));
-        assertEquals(messageId, jobMessage.get("message_id"));
-        assertEquals("héllo ✓ 你好", jobMessage.get("text"));
-        assertEquals(0, jobMessage.get("status"));
-        // HTTP headers (the token, anything the client sent) do not travel as AMQP headers
-        assertFalse(job.getMessage().getHeaders().containsKey("Authorization"), job.getMessage().getHeaders().toString());
-        assertFalse(job.getMessage().getHeaders().containsKey("X-Secret-Header"), job.getMessage().getHeaders().toString());
-
-        // the outbox entry stays until delivery; its confirmed state comes with the next bookkeeping batch
-        await("outbox entry confirmed", () -> {
-            Document entry = outboxEntry(messageId);
-            return entry != null && "confirmed".equals(entry.get("state"));
-        });
-        assertEquals(app, outboxEntry(messageId).get("message", Document.class).get("app_id"));
-
+        // delivered after the answer: both copies in one publish, and the outbox entry let go
+        await("delivered", () -> published.getReceivedCounter() == 1);
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> copies = published.getExchanges().get(0).getVariable("copies", List.class);
+        assertEquals(2, copies.size());
+        assertEquals(messageId, copies.get(0).get("message_id"));
+        assertEquals("héllo ✓ 你好", copies.get(1).get("text"));
+        assertEquals(2, db.getCollection("messages").countDocuments(new Document("message_id", messageId)));
+        await("outbox entry gone", () -> outboxEntry(messageId) == null);
         assertTrue(sent.matches(5, TimeUnit.SECONDS), "on-message-sent was not reached");
     }
 
     @Test
+    void aMessageAcceptedWhileTheBrokerIsDownStaysInTheOutboxForTheRelay() throws Exception {
+        brokerDown = true;
+
+        HttpResponse<String> response = send("alice", directMessage("bob", "later"));
+
+        // stored is accepted: the broker is not on the request's path
+        assertEquals(200, response.statusCode(), response.body());
+        String id = messageId(response);
+        Thread.sleep(300);
+        Document entry = outboxEntry(id);
+        assertNotNull(entry, "an accepted message left the outbox undelivered");
+        assertEquals("pending", entry.get("state"));
+        assertEquals(0, getMockEndpoint("mock:published").getReceivedCounter());
+    }
+
+    @Test
     void aRetryWithTheSameIdempotencyKeyGetsTheOriginalAndIsNotSentAgain() throws Exception {
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
+        MockEndpoint published = getMockEndpoint("mock:published");
         String body = directMessage("bob", "once");
 
         HttpResponse<String> first = send("alice", body, "Idempotency-Key", "key-1");
+        await("delivered", () -> published.getReceivedCounter() == 1);
         HttpResponse<String> retry = send("alice", body, "Idempotency-Key", "key-1");
 
         assertEquals(200, first.statusCode(), first.body());
@@ -122,81 +114,55 @@ class SendRoutesTest extends RouteTestSupport {
         String id = messageId(first);
         assertEquals(id, messageId(retry));
         assertEquals(expectedKeyedId("alice", "key-1"), id);
-        assertEquals(1, jobs.getReceivedCounter());
-        // keyed: confirmed at once, not in the next batch, so that a retry sees it
-        assertEquals("confirmed", outboxEntry(id).get("state"));
-        assertEquals(1, outboxCount(new Document("message.app_id", app)));
+        Thread.sleep(200);
+        assertEquals(1, published.getReceivedCounter());
+        assertEquals(2, db.getCollection("messages").countDocuments(new Document("message_id", id)));
     }
 
+    /** A retry while the original is stored but not delivered yet gets the original at once (no 409). */
     @Test
-    void aRequestRefusedBeforeItIsStoredSendsNothing() throws Exception {
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
-
-        HttpResponse<String> response = send("alice", directMessage("a.b", "hello"));
-
-        assertEquals(400, response.statusCode(), response.body());
-        assertEquals(Map.of("success", false, "err", "invalid recipient_id"), json(response));
-        assertEquals(0, jobs.getReceivedCounter());
-        assertEquals(0, outboxCount(new Document("message.app_id", app)));
-    }
-
-    /**
-     * A refusal of the store itself, inside send-message's doTry (409: the original request with this key
-     * still waits for the broker): the doCatch's onWhen (outboxed) is false, so the original's entry is
-     * not discarded and nothing is sent. (What the client gets is {@link #aStoreRefusalInsideTheTryIsAnswered409}.)
-     */
-    @Test
-    void aStoreRefusalInsideTheTryIsNotDiscarded() throws Exception {
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
+    void aRetryWhileTheOriginalWaitsForDeliveryGetsTheOriginal() throws Exception {
         String id = inFlight("in-flight");
 
         HttpResponse<String> response = send("alice", directMessage("bob", "again"), "Idempotency-Key", "in-flight");
 
-        assertNotEquals(200, response.statusCode(), response.body());
-        assertEquals(0, jobs.getReceivedCounter());
-        Document entry = outboxEntry(id);
-        assertNotNull(entry, "the original's outbox entry was discarded");
-        assertEquals("pending", entry.get("state"));
+        assertEquals(200, response.statusCode(), response.body());
+        assertEquals(id, messageId(response));
+        assertEquals("pending", outboxEntry(id).get("state"), "left to whoever stored it, or to the relay");
         assertEquals(1, outboxCount(new Document("message.app_id", app)));
+        assertTrue(response.headers().firstValue("Authorization").isEmpty(), "the token is echoed back");
     }
 
-    /**
-     * An exception of enqueue that send-message's doCatch does not take (onWhen false) reaches the API
-     * error mapping: the ApiException's own status and JSON. (Regression: while enqueue's route
-     * configuration had an error handler of its own, the failure came back marked exhausted, the caller's
-     * mapping never ran, and platform-http answered 500, empty, echoing the request headers.)
-     */
     @Test
-    void aStoreRefusalInsideTheTryIsAnswered409() throws Exception {
-        inFlight("in-flight-2");
+    void aRequestRefusedBeforeItIsStoredSendsNothing() throws Exception {
+        HttpResponse<String> response = send("alice", directMessage("a.b", "hello"));
 
-        HttpResponse<String> response = send("alice", directMessage("bob", "again"), "Idempotency-Key", "in-flight-2");
-
-        assertEquals(409, response.statusCode(), response.body());
-        assertEquals(Map.of("success", false, "err", "a request with this Idempotency-Key is in progress, retry later"),
-                json(response));
-        assertTrue(response.headers().firstValue("Authorization").isEmpty(), "the token is echoed back");
+        assertEquals(400, response.statusCode(), response.body());
+        assertEquals(Map.of("success", false, "err", "invalid recipient_id"), json(response));
+        assertEquals(0, outboxCount(new Document("message.app_id", app)));
+        Thread.sleep(200);
+        assertEquals(0, getMockEndpoint("mock:published").getReceivedCounter());
     }
 
     /**
      * The store cannot be reached when the message is to be stored: policies.yaml maps
-     * MongoTimeoutException to 503 {"err": "service temporarily unavailable, try again"} (the same
-     * regression as above).
+     * MongoTimeoutException to 503 {"err": "service temporarily unavailable, try again"}. (Regression:
+     * while enqueue's route configuration had an error handler of its own, the failure came back marked
+     * exhausted, the caller's mapping never ran, and platform-http answered 500, empty, echoing the headers.)
      */
     @Test
     void anUnreachableStoreIsAnswered503() throws Exception {
         storeFailure = new com.mongodb.MongoTimeoutException("test");
-        MockEndpoint jobs = getMockEndpoint("mock:jobs");
 
         HttpResponse<String> response = send("alice", directMessage("bob", "hello"));
 
         assertEquals(503, response.statusCode(), response.body());
         assertEquals(Map.of("success", false, "err", "service temporarily unavailable, try again"), json(response));
         assertTrue(response.headers().firstValue("Authorization").isEmpty(), "the token is echoed back");
-        assertEquals(0, jobs.getReceivedCounter());
+        assertEquals(0, outboxCount(new Document("message.app_id", app)));
     }
 
-    /** An outbox entry still waiting for the broker, as the original request with this key left it. */
+    /** An outbox entry not delivered yet, as the original request with this key left it. */
     private String inFlight(String key) {
         String id = expectedKeyedId("alice", key);
         long now = System.currentTimeMillis();

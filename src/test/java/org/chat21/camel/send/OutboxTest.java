@@ -7,7 +7,6 @@ import com.mongodb.client.model.Filters;
 import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
-import org.chat21.camel.common.ApiException;
 import org.chat21.camel.delivery.CopyStore;
 import org.chat21.camel.delivery.DeliveryPlanner;
 import org.chat21.camel.infra.Indexes;
@@ -25,7 +24,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The outbox and the delivery writes, through the official driver over the wire protocol. */
 class OutboxTest {
@@ -80,30 +78,46 @@ class OutboxTest {
     }
 
     @Test
-    void acceptStoresPendingAndRetriesSeeTheOriginalOnlyOnceConfirmed() {
+    void acceptStoresPendingAndEveryRetrySeesTheOriginal() {
         var m = message("m1", "hi", 5);
         assertNull(store.accept(m, true));
         assertEquals("pending", db.getCollection("outbox").find(Filters.eq("_id", "m1")).first().get("state"));
-        ApiException inProgress = assertThrows(ApiException.class, () -> store.accept(message("m1", "other", 6), true));
-        assertEquals(409, inProgress.status());
-        store.confirmAll(List.of("m1"));
+        // stored is accepted: a retry gets the original at once, never a 409
         assertEquals("hi", store.accept(message("m1", "other", 6), true).get("text"));
-        store.discard("m1");
-        assertEquals(1, db.getCollection("outbox").countDocuments(), "a confirmed job is never discarded");
+        assertEquals("hi", store.accept(message("m1", "other", 6), false).get("text"));
+        assertEquals(1, db.getCollection("outbox").countDocuments());
     }
 
     @Test
     void aRetryAfterDeliveryFindsTheStoredCopy() {
         var m = message("m2", "hi", 5);
         assertNull(store.accept(m, true));
-        store.confirmAll(List.of("m2"));
-        copies.write(planner.planDirect(m), true);
-        assertEquals(true, store.isPending("m2"));
+        copies.writeAll(planner.planDirect(m));
         store.deliveredAll(List.of("m2"));
-        assertEquals(false, store.isPending("m2"));
         assertEquals(0, db.getCollection("outbox").countDocuments());
         assertEquals("m2", store.accept(message("m2", "hi", 5), true).get("message_id"));
         assertEquals(0, db.getCollection("outbox").countDocuments(), "the retry leaves nothing to deliver");
+    }
+
+    @Test
+    void infoMessagesAreAcceptedTogether() {
+        store.acceptAll(List.of(message("n1", "one", 5), message("n2", "two", 5)));
+        assertEquals(2, db.getCollection("outbox").countDocuments(Filters.eq("state", "pending")));
+    }
+
+    @Test
+    void aBatchWritesEachConversationOnceWithItsNewestMessage() {
+        List<Map<String, Object>> batch = new java.util.ArrayList<>();
+        batch.addAll(planner.planDirect(message("b2", "newer", 20)));
+        batch.addAll(planner.planDirect(message("b1", "older", 10)));
+        var quiet = message("b3", "no conversation", 30);
+        quiet.put("attributes", Map.of("updateconversation", false));
+        batch.addAll(planner.planDirect(quiet));
+        copies.writeAll(batch);
+        assertEquals(6, db.getCollection("messages").countDocuments());
+        assertEquals(2, db.getCollection("conversations").countDocuments());
+        assertEquals("newer", db.getCollection("conversations").find(Filters.eq("timelineOf", "bob")).first()
+                .get("last_message_text"));
     }
 
     @Test
@@ -132,7 +146,6 @@ class OutboxTest {
         assertEquals(150, conv.get("status"));
         assertEquals(conversationId, conv.get("_id"), "the same conversation document");
         assertEquals(false, conv.containsKey("metadata"), "nothing of an earlier message lingers");
-        assertEquals(true, store.isPending("nothing") == false);
 
         // an archived conversation is reactivated by a later message
         db.getCollection("conversations").updateMany(new Document(), new Document("$set", new Document("archived", true)));
@@ -149,17 +162,21 @@ class OutboxTest {
     }
 
     @Test
-    void relayClaimsStaleEntriesOnce() {
+    void relayClaimsStaleEntriesOnceAndParksWhatKeepsFailing() {
         store.accept(message("p", "pending", 5), false);
-        store.accept(message("c", "confirmed", 5), false);
-        store.confirmAll(List.of("c"));
-        assertEquals(List.of(), store.claimStale(5_000, 120_000, 10), "nothing is stale yet");
+        assertEquals(List.of(), store.claimStale(5_000, 10, 2), "nothing is stale yet");
         now.addAndGet(6_000);
-        List<Map<String, Object>> claimed = store.claimStale(5_000, 120_000, 10);
+        List<Map<String, Object>> claimed = store.claimStale(5_000, 10, 2);
         assertEquals(1, claimed.size());
         assertEquals("p", claimed.get(0).get("message_id"));
-        assertEquals(List.of(), store.claimStale(5_000, 120_000, 10), "claimed entries wait for another period");
-        now.addAndGet(200_000);
-        assertEquals(2, store.claimStale(5_000, 120_000, 10).size(), "confirmed but never delivered is relayed too");
+        assertEquals(List.of(), store.claimStale(5_000, 10, 2), "claimed entries wait for another period");
+        now.addAndGet(6_000);
+        assertEquals(1, store.claimStale(5_000, 10, 2).size(), "the second attempt");
+        now.addAndGet(6_000);
+        assertEquals(List.of(), store.claimStale(5_000, 10, 2), "two attempts failed: parked");
+        Document parked = db.getCollection("outbox").find(Filters.eq("_id", "p")).first();
+        assertEquals("dead", parked.get("state"));
+        now.addAndGet(60_000);
+        assertEquals(List.of(), store.claimStale(5_000, 10, 2), "a parked entry is left alone");
     }
 }

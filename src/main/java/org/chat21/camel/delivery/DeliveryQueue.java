@@ -1,0 +1,103 @@
+package org.chat21.camel.delivery;
+
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Accepted messages on their way to delivery, in this process. A message is accepted once it is in the
+ * outbox (MongoDB); the request is answered then, and the message is handed here. A few workers each take
+ * whatever has arrived meanwhile, up to a batch, and deliver it in one go ({@code direct:deliver-batch}:
+ * one write of all copies, one of all conversations, one publisher confirm): batches form by themselves
+ * under load and cost nothing when idle (a lone message goes at once). What this process does not deliver
+ * (queue full, a failed batch, the process killed) stays in the outbox, where the relay finds it.
+ * Bound as {@code deliveries}.
+ */
+public class DeliveryQueue extends ServiceSupport {
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
+
+    private final BlockingQueue<Map<String, Object>> queue;
+    private final Consumer<List<Map<String, Object>>> deliver;
+    private final int workers;
+    private final int maxBatch;
+    private ExecutorService executor;
+    private volatile boolean running;
+
+    /** @param deliver delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay */
+    public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, int capacity) {
+        this.deliver = deliver;
+        this.workers = workers;
+        this.maxBatch = maxBatch;
+        this.queue = new ArrayBlockingQueue<>(capacity);
+    }
+
+    /** Hands an accepted (stored) message over for delivery; when the queue is full the relay delivers it. */
+    public void submit(Map<String, Object> message) {
+        if (!running || !queue.offer(message)) {
+            LOG.debug("message {} left for the relay (delivery queue full or stopped)", message.get("message_id"));
+        }
+    }
+
+    /** A batch of one, for a route that delivers a single message itself. */
+    public List<Map<String, Object>> batchOf(Map<String, Object> message) {
+        List<Map<String, Object>> batch = new ArrayList<>(1);
+        batch.add(message);
+        return batch;
+    }
+
+    @Override
+    protected void doStart() {
+        running = true;
+        executor = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "delivery");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < workers; i++) {
+            executor.execute(this::work);
+        }
+    }
+
+    private void work() {
+        List<Map<String, Object>> batch = new ArrayList<>(maxBatch);
+        while (running) {
+            try {
+                Map<String, Object> first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                deliver.accept(new ArrayList<>(batch));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), e.toString());
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        // what is still queued is in the outbox: the relay (here after a restart, or another instance) has it
+        running = false;
+        if (executor != null) {
+            executor.shutdown();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
+        queue.clear();
+    }
+}
