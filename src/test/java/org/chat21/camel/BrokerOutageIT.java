@@ -14,9 +14,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The broker goes away under load and comes back (to the service it looks like a RabbitMQ restart: every
- * connection drops and new ones are refused, while the real broker keeps what it confirmed). Every message
- * the API accepted is delivered exactly once; sends during the outage get 503 and leave nothing; the service
- * reconnects on its own.
+ * connection drops and new ones are refused, while the real broker keeps what it confirmed). Sends go on
+ * being accepted at once (the broker is not on the request's path: stored in the outbox is accepted), every
+ * accepted message is delivered exactly once after the broker is back, and the service reconnects on its own.
  */
 class BrokerOutageIT {
 
@@ -32,41 +32,29 @@ class BrokerOutageIT {
                 }
 
                 proxy.cut();
-                for (int i = 0; i < 3; i++) {
+                for (int i = 0; i < 10; i++) {
                     long start = System.nanoTime();
-                    HttpResponse<String> refused = svc.sendText("alice", "bob", "during-" + i);
+                    HttpResponse<String> during = svc.sendText("alice", "bob", "during-" + i);
                     long ms = (System.nanoTime() - start) / 1_000_000;
-                    assertEquals(503, refused.statusCode(), refused.body());
-                    assertTrue(ms < 2500, "refused in " + ms + " ms");
+                    accepted.add(acceptedId(during));
+                    assertTrue(ms < 2000, "accepted in " + ms + " ms");
                 }
+                // an outage longer than chat21.delivery.attempts relay rounds parks nothing
+                Thread.sleep(3000);
                 proxy.restore();
 
-                // the service reconnects by itself: sends are accepted again
-                long deadline = System.currentTimeMillis() + 30_000;
-                String probe = null;
-                for (int i = 0; probe == null && System.currentTimeMillis() < deadline; i++) {
-                    HttpResponse<String> r = svc.sendText("alice", "bob", "probe-" + i);
-                    if (r.statusCode() == 200) {
-                        probe = acceptedId(r);
-                    } else {
-                        assertEquals(503, r.statusCode(), r.body());
-                        Thread.sleep(200);
-                    }
-                }
-                assertTrue(probe != null, "sends accepted again after the broker came back");
-                accepted.add(probe);
                 for (int i = 0; i < 30; i++) {
                     accepted.add(acceptedId(svc.sendText("alice", "bob", "after-" + i)));
                 }
 
-                // every accepted message: both copies, exactly once; nothing of the refused ones
+                // every accepted message: both copies, exactly once
                 var messages = svc.db.getCollection("messages");
                 waitUntil(() -> messages.countDocuments(new Document("message_id", new Document("$in", accepted)))
                         == 2L * accepted.size(), 30_000, "every accepted message delivered after the outage");
                 for (String id : accepted) {
                     assertEquals(2, messages.countDocuments(new Document("message_id", id)), id);
                 }
-                assertEquals(0, messages.countDocuments(new Document("text", new Document("$regex", "^during-"))));
+                assertEquals(0, svc.db.getCollection("outbox").countDocuments(new Document("state", "dead")));
                 waitUntil(() -> svc.db.getCollection("outbox").countDocuments() == 0, 10_000, "outbox drained");
             } finally {
                 svc.close();

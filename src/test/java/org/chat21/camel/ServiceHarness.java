@@ -85,10 +85,6 @@ final class ServiceHarness implements AutoCloseable {
         overrides.put("camel.server.host", "127.0.0.1");
         overrides.put("chat21.mongodb.uri", mongoUri);
         overrides.put("chat21.rabbitmq.uri", RABBIT);
-        overrides.put("chat21.exchange.direct", "it." + run + ".direct");
-        overrides.put("chat21.exchange.group", "it." + run + ".group");
-        overrides.put("chat21.queue.direct", "it." + run + ".direct");
-        overrides.put("chat21.queue.group", "it." + run + ".group");
         overrides.put("chat21.exchange.group-changes", "it." + run + ".group-changes");
         // this run's client publications only, from queues of its own
         overrides.put("chat21.observer.app", "app" + run);
@@ -176,10 +172,6 @@ final class ServiceHarness implements AutoCloseable {
      */
     private void deleteBrokerObjects() {
         try (Subscriber admin = new Subscriber()) {
-            for (String kind : new String[] {"direct", "group"}) {
-                admin.channel.queueDelete(overrides.get("chat21.queue." + kind));
-                admin.channel.exchangeDelete(overrides.get("chat21.exchange." + kind));
-            }
             admin.channel.exchangeDelete(overrides.get("chat21.exchange.group-changes"));
             for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
                 admin.channel.queueDelete(overrides.get("chat21.observer.queue-prefix") + "." + kind);

@@ -173,16 +173,14 @@ public class Outbox {
         Bson stale = Filters.and(Filters.in("state", PENDING, CONFIRMED), Filters.lt("updated_at", now - pendingAfterMs));
         List<Map<String, Object>> claimed = new ArrayList<>();
         for (Document doc : outbox.find(stale).limit(limit)) {
-            var result = outbox.updateOne(
-                    Filters.and(Filters.eq("_id", doc.get("_id")), Filters.eq("updated_at", doc.get("updated_at"))),
-                    Updates.combine(Updates.set("updated_at", now), Updates.inc("attempts", 1)));
-            if (result.getModifiedCount() != 1) {
-                continue;
-            }
-            if (doc.getInteger("attempts", 0) >= maxAttempts) {
-                park(String.valueOf(doc.get("_id")), "not delivered after " + maxAttempts + " attempts"
-                        + (doc.get("error") == null ? "" : ": " + doc.get("error")));
-            } else {
+            Bson unchanged = Filters.and(Filters.eq("_id", doc.get("_id")), Filters.eq("updated_at", doc.get("updated_at")));
+            int attempts = doc.getInteger("attempts", 0);
+            if (attempts >= maxAttempts) {
+                if (outbox.updateOne(unchanged, Updates.set("updated_at", now)).getModifiedCount() == 1) {
+                    park(String.valueOf(doc.get("_id")), "not delivered after " + attempts + " attempts");
+                }
+            } else if (outbox.updateOne(unchanged, Updates.combine(Updates.set("updated_at", now),
+                    Updates.inc("attempts", 1))).getModifiedCount() == 1) {
                 claimed.add(doc.get("message", Document.class));
             }
         }
