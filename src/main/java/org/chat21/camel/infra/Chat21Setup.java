@@ -76,6 +76,10 @@ public class Chat21Setup implements CamelConfiguration {
     int maxGroupMembers;
     @PropertyInject("chat21.outbox.batch-interval-ms")
     long outboxBatchIntervalMs;
+    @PropertyInject("chat21.outbox.writers")
+    int outboxWriters;
+    @PropertyInject("chat21.outbox.batch")
+    int outboxBatch;
     @PropertyInject("chat21.delivery.workers")
     int deliveryWorkers;
     @PropertyInject("chat21.delivery.batch")
@@ -141,8 +145,9 @@ public class Chat21Setup implements CamelConfiguration {
 
         // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
         // before the client above closes
-        Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC());
+        Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC(), outboxWriters, outboxBatch, 10_000);
         context.addService(outbox.bookkeeping(), true, true);
+        context.addService(outbox.inserts(), true, true);
         context.getRegistry().bind("outbox", outbox);
 
         // accepted messages are delivered by this process, in batches that form under load (the route

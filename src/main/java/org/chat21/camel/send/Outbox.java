@@ -1,16 +1,11 @@
 package org.chat21.camel.send;
 
-import com.mongodb.ErrorCategory;
-import com.mongodb.MongoWriteException;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.FindOneAndUpdateOptions;
-import com.mongodb.client.model.ReturnDocument;
 import com.mongodb.client.model.Updates;
 import org.bson.Document;
 import org.bson.conversions.Bson;
-import org.chat21.camel.common.ApiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,13 +31,25 @@ public class Outbox {
     private final MongoCollection<Document> outbox;
     private final MongoCollection<Document> messages;
     private final OutboxBookkeeping bookkeeping;
+    private final GroupCommit inserts;
     private final Clock clock;
 
     public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock) {
+        this(db, batchIntervalMs, clock, 2, 500, 10_000);
+    }
+
+    /** With the group commit of accepted messages: {@code writers} threads, up to {@code maxBatch} per write. */
+    public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock, int writers, int maxBatch, long timeoutMs) {
         this.outbox = db.getCollection("outbox");
         this.messages = db.getCollection("messages");
         this.clock = clock;
         this.bookkeeping = new OutboxBookkeeping(this::deliveredAll, batchIntervalMs);
+        this.inserts = new GroupCommit(outbox, writers, maxBatch, timeoutMs);
+    }
+
+    /** The group commit of accepted messages: a service started and stopped with the context. */
+    public GroupCommit inserts() {
+        return inserts;
     }
 
     /** The batched bookkeeping writer: a service started and stopped with the context. */
@@ -60,13 +67,12 @@ public class Outbox {
         String id = (String) message.get("message_id");
         for (int attempt = 0; ; attempt++) {
             long now = clock.millis();
-            try {
-                outbox.insertOne(entry(message, now));
+            // written together with the other requests' messages of the moment (group commit)
+            if (inserts.insert(entry(message, now))) {
                 break;
-            } catch (MongoWriteException e) {
-                if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY || attempt > 0) {
-                    throw e;
-                }
+            }
+            if (attempt > 0) {
+                throw new IllegalStateException("message " + id + " is neither stored nor storable");
             }
             Document existing = outbox.find(new Document("_id", id)).first();
             if (existing != null) {

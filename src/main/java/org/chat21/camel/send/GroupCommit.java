@@ -1,0 +1,155 @@
+package org.chat21.camel.send;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.bulk.BulkWriteError;
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.model.InsertManyOptions;
+import org.apache.camel.support.service.ServiceSupport;
+import org.bson.Document;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Group commit of inserts: the documents concurrent requests insert are written together, one
+ * {@code insertMany} (unordered) per round trip instead of one {@code insertOne} each. A writer takes
+ * whatever is waiting as soon as it is free, so a lone insert goes at once and batches form only under load.
+ * Each caller learns its own outcome: inserted, a duplicate key, or the failure.
+ */
+public class GroupCommit extends ServiceSupport {
+    private static final InsertManyOptions UNORDERED = new InsertManyOptions().ordered(false);
+
+    private record Insert(Document doc, CompletableFuture<Boolean> outcome) {
+    }
+
+    private final MongoCollection<Document> collection;
+    private final int writers;
+    private final int maxBatch;
+    private final long timeoutMs;
+    private final BlockingQueue<Insert> queue = new LinkedBlockingQueue<>();
+    private ExecutorService executor;
+    private volatile boolean running;
+
+    /** @param timeoutMs the longest a caller waits for its batch (beyond the driver's own timeouts) */
+    public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long timeoutMs) {
+        this.collection = collection;
+        this.writers = writers;
+        this.maxBatch = maxBatch;
+        this.timeoutMs = timeoutMs;
+    }
+
+    /**
+     * Inserts {@code doc} with the others waiting; true when inserted, false when a document with its
+     * {@code _id} (or another unique key) exists. Written directly while the service is not running.
+     */
+    public boolean insert(Document doc) {
+        if (!running) {
+            return insertAlone(doc);
+        }
+        Insert insert = new Insert(doc, new CompletableFuture<>());
+        queue.add(insert);
+        try {
+            return insert.outcome().get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while storing", e);
+        } catch (TimeoutException e) {
+            throw new com.mongodb.MongoTimeoutException("the store did not answer within " + timeoutMs + " ms");
+        }
+    }
+
+    private boolean insertAlone(Document doc) {
+        try {
+            collection.insertOne(doc);
+            return true;
+        } catch (com.mongodb.MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    protected void doStart() {
+        running = true;
+        executor = Executors.newFixedThreadPool(writers, r -> {
+            Thread t = new Thread(r, "outbox-writer");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < writers; i++) {
+            executor.execute(this::write);
+        }
+    }
+
+    private void write() {
+        List<Insert> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Insert first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<Insert> batch) {
+        List<Document> docs = new ArrayList<>(batch.size());
+        for (Insert insert : batch) {
+            docs.add(insert.doc());
+        }
+        boolean[] duplicate = new boolean[batch.size()];
+        try {
+            collection.insertMany(docs, UNORDERED);
+        } catch (MongoBulkWriteException e) {
+            for (BulkWriteError error : e.getWriteErrors()) {
+                if (error.getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                    duplicate[error.getIndex()] = true;
+                } else {
+                    batch.get(error.getIndex()).outcome().completeExceptionally(e);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Insert insert : batch) {
+                insert.outcome().completeExceptionally(e);
+            }
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).outcome().complete(!duplicate[i]);
+        }
+    }
+
+    @Override
+    protected void doStop() throws InterruptedException {
+        running = false;
+        if (executor != null) {
+            executor.shutdown();
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
