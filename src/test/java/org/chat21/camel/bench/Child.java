@@ -95,13 +95,16 @@ final class Child implements AutoCloseable {
         }
     }
 
-    /** The next event of the given kind ({@code event} field), skipping others. */
+    /** The next event of the given kind ({@code event} field), skipping others; an {@code error} event throws. */
     Map<String, Object> await(String kind, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
             Map<String, Object> event = next(Math.max(1, deadline - System.currentTimeMillis()));
             if (kind.equals(event.get("event"))) {
                 return event;
+            }
+            if ("error".equals(event.get("event"))) {
+                throw new IllegalStateException(name + ": " + event.get("message"));
             }
         }
     }

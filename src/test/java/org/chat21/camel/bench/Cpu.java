@@ -15,12 +15,19 @@ import java.util.Optional;
 final class Cpu {
     static final long TICKS_PER_SECOND = clockTicks();
 
-    /** CPU ticks per process role (service, store, broker, loadgen), and the host's {busy, total} jiffies. */
+    /**
+     * CPU ticks per process role (service, store, broker, loadgen; roles starting with {@code also:} are the
+     * benchmark's other processes, counted only to tell them from the rest of the machine), and the host's
+     * {busy, total} jiffies.
+     */
     record Sample(Map<String, Long> ticks, long hostBusy, long hostTotal, long nanos) {
     }
 
-    /** CPU milliseconds per role over a window, and how busy the host was (% of all cores). */
-    record Usage(Map<String, Double> ms, double hostBusyPct, double seconds) {
+    /**
+     * CPU milliseconds per role over a window, how busy the host was (% of all cores), and how much of that
+     * was none of the benchmark's processes (the {@code others} role: whatever else runs on the machine).
+     */
+    record Usage(Map<String, Double> ms, double hostBusyPct, double othersPct, double seconds) {
         double perMessage(String role, long messages) {
             Double v = ms.get(role);
             return v == null || messages <= 0 ? Double.NaN : v / messages;
@@ -33,25 +40,82 @@ final class Cpu {
     static Sample sample(Map<String, Long> pids) {
         Map<String, Long> ticks = new LinkedHashMap<>();
         pids.forEach((role, pid) -> ticks.put(role, processTicks(pid)));
+        Long service = pids.get("service");
+        if (service != null) {
+            // inside "service": reported apart, not added to the sum
+            jvmThreadTicks(service).forEach((part, t) -> ticks.put("part:service " + part, t));
+        }
         long[] host = hostTicks();
         return new Sample(ticks, host[0], host[1], System.nanoTime());
     }
 
+    /**
+     * Roles starting with {@code also:} are summed into "ours" but not reported one by one; roles starting with
+     * {@code part:} are reported but not summed (they are inside another role).
+     */
     static Usage between(Sample a, Sample b) {
         Map<String, Double> ms = new LinkedHashMap<>();
-        a.ticks().forEach((role, t0) -> {
-            Long t1 = b.ticks().get(role);
-            ms.put(role, t0 < 0 || t1 == null || t1 < 0 ? Double.NaN : (t1 - t0) * 1000.0 / TICKS_PER_SECOND);
-        });
+        long oursTicks = 0;
+        for (Map.Entry<String, Long> e : a.ticks().entrySet()) {
+            Long t1 = b.ticks().get(e.getKey());
+            long t0 = e.getValue();
+            boolean known = t0 >= 0 && t1 != null && t1 >= 0;
+            if (known && !e.getKey().startsWith("part:")) {
+                oursTicks += t1 - t0;
+            }
+            if (!e.getKey().startsWith("also:")) {
+                ms.put(e.getKey(), known ? (t1 - t0) * 1000.0 / TICKS_PER_SECOND : Double.NaN);
+            }
+        }
         long total = b.hostTotal() - a.hostTotal();
-        double busy = total <= 0 ? Double.NaN : 100.0 * (b.hostBusy() - a.hostBusy()) / total;
-        return new Usage(ms, busy, (b.nanos() - a.nanos()) / 1e9);
+        long busyTicks = b.hostBusy() - a.hostBusy();
+        double busy = total <= 0 ? Double.NaN : 100.0 * busyTicks / total;
+        // /proc/stat counts jiffies of every core; process ticks are in the same unit (USER_HZ)
+        double others = total <= 0 ? Double.NaN : Math.max(0, 100.0 * (busyTicks - oursTicks) / total);
+        return new Usage(ms, busy, others, (b.nanos() - a.nanos()) / 1e9);
     }
 
     /** utime + stime of a process, in ticks; -1 if it is gone. */
     static long processTicks(long pid) {
+        return ticks(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /**
+     * The part of a JVM's CPU spent by its JIT compilers ({@code jit}: threads "C1/C2 CompilerThread") and
+     * its garbage collector ({@code gc}: "GC Thread", "G1 ..."), in ticks, from its threads' stat files.
+     * Compiler threads that the JVM retired since the window began take their ticks with them.
+     */
+    static Map<String, Long> jvmThreadTicks(long pid) {
+        long jit = 0;
+        long gc = 0;
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(task.resolve("comm")).trim();
+                } catch (IOException e) {
+                    continue;
+                }
+                boolean isJit = comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler");
+                boolean isGc = comm.startsWith("GC Thread") || comm.startsWith("G1 ");
+                if (isJit || isGc) {
+                    long t = Math.max(0, ticks(task.resolve("stat")));
+                    if (isJit) {
+                        jit += t;
+                    } else {
+                        gc += t;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return Map.of();
+        }
+        return Map.of("jit", jit, "gc", gc);
+    }
+
+    private static long ticks(Path statFile) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(statFile);
             // the command name (field 2) may hold spaces: count fields after its closing parenthesis
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]); // fields 14 and 15 of proc(5)

@@ -68,6 +68,19 @@ final class Latencies {
         return out;
     }
 
+    /** The highest latency in ms of the copies of each second's messages ({@code rate} messages a second), -1 if none. */
+    synchronized int[] maxBySecond(int rate, int seconds) {
+        int[] max = new int[seconds];
+        java.util.Arrays.fill(max, -1);
+        for (int i = 0; i < size; i++) {
+            int second = seqs[i] / rate;
+            if (second < seconds) {
+                max[second] = (int) Math.max(max[second], nanos[i] / 1_000_000);
+            }
+        }
+        return max;
+    }
+
     /** How many copies may be later than {@link #LATE_NANOS} with p99 still within it. */
     static long allowedLate(long total) {
         return total - (long) Math.ceil(0.99 * total);

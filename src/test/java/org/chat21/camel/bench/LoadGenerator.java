@@ -17,13 +17,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  * The load generator, in a JVM of its own (its CPU is counted apart). Per session (one service under
  * test, or the raw limit) it holds a subscriber: a queue bound to {@code amq.topic} for the session's app,
  * where every recipient's {@code clientadded} copy arrives. A step sends messages open loop at a fixed
- * rate over keep-alive HTTP/1.1 connections (java.net.http), or, for the raw limit, only watches: the raw
+ * rate over keep-alive HTTP/1.1 connections ({@link HttpPool}), or, for the raw limit, only watches: the raw
  * program generates on the same schedule (both read the machine's monotonic clock, which
  * {@link System#nanoTime} is on Linux). Latency is from the moment a message was due to the moment its
  * copy is consumed, so a generator that falls behind adds to it.
@@ -49,6 +46,11 @@ public final class LoadGenerator {
     private final Connection rabbit;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Keep-alive connections to a service at most: a message waiting for a free one is late by that wait,
+     * since latency counts from the moment it was due.
+     */
+    private final int connections = Integer.getInteger("bench.connections", 64);
     private final Map<String, Session> sessions = new HashMap<>();
 
     private LoadGenerator(String rabbitUri) throws Exception {
@@ -57,20 +59,25 @@ public final class LoadGenerator {
         rabbit = cf.newConnection("chat21-bench-loadgen");
     }
 
-    public static void main(String[] args) throws Exception {
-        LoadGenerator generator = new LoadGenerator(args[0]);
-        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-            if (line.isBlank()) {
-                continue;
+    public static void main(String[] args) {
+        try {
+            LoadGenerator generator = new LoadGenerator(args[0]);
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                Map<String, Object> command = Lines.read(line);
+                try {
+                    Lines.emit(generator.out, generator.handle(command));
+                } catch (Exception e) {
+                    e.printStackTrace();
+                    Lines.emit(generator.out, Map.of("event", "error", "message", String.valueOf(e)));
+                }
             }
-            Map<String, Object> command = Lines.read(line);
-            try {
-                Lines.emit(generator.out, generator.handle(command));
-            } catch (Exception e) {
-                e.printStackTrace();
-                Lines.emit(generator.out, Map.of("event", "error", "message", String.valueOf(e)));
-            }
+        } catch (Throwable e) {
+            e.printStackTrace(); // the runner sees the process end
+            System.exit(1);
         }
         System.exit(0);
     }
@@ -106,11 +113,15 @@ public final class LoadGenerator {
         private final Channel channel;
         private final String queue;
         private final Map<String, String> tokens = new ConcurrentHashMap<>();
+        private final HttpPool pool;
+        private final URI uri;
         private volatile Step step;
 
         Session(String app, String base) throws Exception {
             this.app = app;
             this.base = base;
+            this.uri = base == null ? null : URI.create(base);
+            this.pool = base == null ? null : new HttpPool(uri.getHost(), uri.getPort(), connections);
             channel = rabbit.createChannel();
             queue = channel.queueDeclare("", false, true, true, null).getQueue();
             for (String key : Workload.bindings(app)) {
@@ -145,7 +156,7 @@ public final class LoadGenerator {
                         + "\",\"group_members\":{" + members + "}}";
                 HttpResponse<String> r = http.send(post("/api/" + app + "/groups", Workload.member(g, 0), body),
                         HttpResponse.BodyHandlers.ofString());
-                if (r.statusCode() == 200) {
+                if (r.statusCode() / 100 == 2) {
                     created++;
                 } else {
                     failures.merge(r.statusCode() + " " + r.body(), 1, Integer::sum);
@@ -161,13 +172,13 @@ public final class LoadGenerator {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         }
 
-        HttpRequest message(String kind, String marker, int seq) {
+        byte[] message(String kind, String marker, int seq) {
             String from = Workload.sender(kind, seq);
             String to = Workload.recipient(kind, seq);
             String body = "{\"sender_fullname\":\"" + from + " Name\",\"recipient_id\":\"" + to + "\",\"recipient_fullname\":\""
                     + to + " Name\",\"text\":\"" + Workload.text(marker, seq) + "\""
                     + (Workload.isGroup(kind) ? ",\"channel_type\":\"group\"}" : "}");
-            return post("/api/" + app + "/messages", from, body);
+            return HttpPool.post(uri.getHost(), uri.getPort(), "/api/" + app + "/messages", "JWT " + token(from), body);
         }
 
         /** Polls {@code GET /} until it answers 200; the moment it did. */
@@ -216,7 +227,6 @@ public final class LoadGenerator {
             Tally tally = new Tally();
             AtomicInteger inFlight = new AtomicInteger();
             AtomicInteger maxInFlight = new AtomicInteger();
-            List<CompletableFuture<?>> responses = new ArrayList<>(send ? n : 0);
             int sent = 0;
             long maxLag = 0;
             if (!send) {
@@ -237,22 +247,21 @@ public final class LoadGenerator {
                     break;
                 }
                 if (send) {
-                    HttpRequest request = message(kind, marker, seq);
+                    byte[] request = message(kind, marker, seq);
                     maxLag = Math.max(maxLag, System.nanoTime() - due);
                     maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
-                    responses.add(http.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                    pool.send(request, (status, error) -> {
                         inFlight.decrementAndGet();
-                        tally.add(r, e);
-                    }));
+                        tally.add(status, error);
+                    });
                 }
                 sent++;
             }
             long lastDue = s.due(Math.max(0, sent - 1));
             s.sent = sent;
-            try {
-                CompletableFuture.allOf(responses.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // failures are in the tally
+            long answersBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (inFlight.get() > 0 && System.nanoTime() < answersBy) {
+                Thread.sleep(10); // the last answers (failures are in the tally)
             }
             long expected = (long) sent * per;
             long drainUntil = lastDue + drainNanos;
@@ -274,6 +283,7 @@ public final class LoadGenerator {
             result.put("abortAtSeconds", s.abortAtSeconds);
             result.put("maxLagMs", maxLag / 1e6);
             result.put("maxInFlight", maxInFlight.get());
+            result.put("connections", send ? pool.connections() : 0);
             result.put("seen", s.latencies.seen());
             result.put("expectedSeen", expected);
             result.put("drainSeconds", drainSeconds);
@@ -282,10 +292,14 @@ public final class LoadGenerator {
             result.put("first", s.latencies.summary(0, first, (long) first * per));
             result.put("rest", s.latencies.summary(first, sent, (long) (sent - first) * per));
             result.put("fromSkip", s.latencies.summary(skip, sent, (long) (sent - skip) * per));
+            result.put("maxBySecond", s.latencies.maxBySecond(rate, (sent + rate - 1) / rate));
             return result;
         }
 
         void close() throws Exception {
+            if (pool != null) {
+                pool.close();
+            }
             channel.queueDelete(queue);
             channel.close();
         }
@@ -351,9 +365,8 @@ public final class LoadGenerator {
     private static final class Tally {
         private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
-        void add(HttpResponse<?> response, Throwable error) {
-            Throwable cause = error != null && error.getCause() != null ? error.getCause() : error;
-            String key = cause != null ? cause.getClass().getSimpleName() : String.valueOf(response.statusCode());
+        void add(int status, Exception error) {
+            String key = error != null ? error.getClass().getSimpleName() : String.valueOf(status);
             outcomes.computeIfAbsent(key, k -> new LongAdder()).increment();
         }
 

@@ -74,7 +74,17 @@ public final class RawLimit {
         rabbit = cf.newConnection("chat21-bench-raw");
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            serve(args);
+        } catch (Throwable e) {
+            e.printStackTrace(); // the runner sees the process end
+            System.exit(1);
+        }
+        System.exit(0);
+    }
+
+    private static void serve(String[] args) throws Exception {
         RawLimit raw = new RawLimit(args[0], args[1], args[2]);
         Lines.emit(System.out, Map.of("event", "ready"));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -100,7 +110,6 @@ public final class RawLimit {
                 default -> System.err.println("unknown command " + line);
             }
         }
-        System.exit(0);
     }
 
     private Map<String, Object> step(Map<String, Object> command) throws Exception {

@@ -81,8 +81,8 @@ final class Report {
             md.append("CPU in ms per message of each process over the step (sending, then the drain), and the host's busy share "
                     + "of all cores.\n\n");
             md.append("| target | messages | rate | p50 ms | p99 ms | first 10 s p50 / p99 | after 10 s p50 / p99 | max ms | "
-                    + "max queue | CPU ms/msg service / store / broker / loadgen | sum | host busy |\n");
-            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                    + "max queue | CPU ms/msg service / store / broker / loadgen | sum | of the service: JIT / GC | host busy | others |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             searches.forEach((kind, byTarget) -> byTarget.values().forEach(s -> {
                 if (s.confirmed != null) {
                     Runner.Step c = s.confirmed;
@@ -100,18 +100,20 @@ final class Report {
         if (!cpu.isEmpty()) {
             md.append("## CPU per message at a fixed rate (direct, ").append(Runner.CPU_RATE).append(" msg/s for ")
                     .append(Runner.CPU_SECONDS).append(" s)\n\n");
-            md.append("Window: the sending, then until every copy is stored (up to 60 s). Where the target cannot sustain the rate, "
-                    + "its latency and backlog show it; the CPU is still per accepted message.\n\n");
-            md.append("| target | accepted msg | p50 ms | p99 ms | drain s | max queue | service | store | broker | loadgen | sum ms/msg "
-                    + "| host busy |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            md.append("Window: the sending, then until every copy is stored (up to 60 s more). Where the target cannot sustain the rate, "
+                    + "its latency and backlog show it, and the CPU is still divided by every accepted message: where not all "
+                    + "were stored in the window, the figures are too low by about that share.\n\n");
+            md.append("| target | accepted msg | p50 ms | p99 ms | stored in window | max queue | service | store | broker | loadgen | sum ms/msg "
+                    + "| of the service: JIT / GC | host busy | others |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Runner.Step c : cpu) {
                 md.append("| ").append(c.target).append(" | ").append(c.accepted).append(" | ").append(ms(c.p("all", "p50")))
-                        .append(" | ").append(ms(c.p("all", "p99"))).append(" | ").append(num(Lines.dbl(c.lg, "drainSeconds"), 1))
+                        .append(" | ").append(ms(c.p("all", "p99"))).append(" | ").append(c.expectedStored == 0 ? "-" : num(100.0 * c.stored / c.expectedStored, 0) + " %")
                         .append(" | ").append(c.maxDepth).append(" | ");
                 for (String role : ROLES) {
                     md.append(num(c.perMessage(role), 3)).append(" | ");
                 }
-                md.append(num(sum(c), 3)).append(" | ").append(num(c.cpu.hostBusyPct(), 0)).append(" % |\n");
+                md.append(num(sum(c), 3)).append(" | ").append(jitGc(c)).append(" | ").append(num(c.cpu.hostBusyPct(), 0)).append(" % | ")
+                        .append(num(c.cpu.othersPct(), 0)).append(" % |\n");
             }
             md.append("\n");
         }
@@ -124,7 +126,7 @@ final class Report {
                     + "that answer). After idle: the warm service after ").append(Runner.IDLE_SECONDS).append(" s or more without load "
                     + "(actual idle shown).\n\n");
             md.append("| design | phase | start-up / idle s | first 10 s p50 / p99 ms | p99 from 5th s | after 10 s p50 / p99 | max ms | "
-                    + "errors | all stored |\n|---|---|---|---|---|---|---|---|---|\n");
+                    + "errors | all stored | host busy | others |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Runner.Step s : concat(cold, idle)) {
                 md.append("| ").append(s.target).append(" | ").append(s.phase).append(" | ")
                         .append(num(s.phase.equals("cold") ? s.startupSeconds : s.idleSeconds, 1)).append(" | ")
@@ -132,14 +134,27 @@ final class Report {
                         .append(ms(s.p("fromSkip", "p99"))).append(" | ")
                         .append(ms(s.p("rest", "p50"))).append(" / ").append(ms(s.p("rest", "p99"))).append(" | ")
                         .append(ms(s.p("all", "max"))).append(" | ").append(errors(s)).append(" | ")
-                        .append(s.stored >= s.expectedStored ? "yes" : s.stored + "/" + s.expectedStored).append(" |\n");
+                        .append(s.stored >= s.expectedStored ? "yes" : s.stored + "/" + s.expectedStored).append(" | ")
+                        .append(num(s.cpu.hostBusyPct(), 0)).append(" % | ").append(num(s.cpu.othersPct(), 0)).append(" % |\n");
             }
             md.append("\n");
         }
 
+        if (runner.idleCpu != null) {
+            Cpu.Usage u = runner.idleCpu;
+            md.append(String.format(Locale.ROOT, "CPU while idle (%.0f s, no load anywhere), ms per second: ", u.seconds()));
+            StringBuilder parts = new StringBuilder();
+            u.ms().forEach((role, ms) -> parts.append(parts.isEmpty() ? "" : ", ").append(role).append(" ")
+                    .append(num(ms / u.seconds(), 1)));
+            md.append(parts).append(String.format(Locale.ROOT, "; host busy %.0f %%, others %.0f %%. Per-message figures at low "
+                    + "rates include this.%n%n", u.hostBusyPct(), u.othersPct()));
+        }
+
         md.append("## Every step\n\n");
+        md.append("In flight: most HTTP requests awaiting their answer at once; lag: how late the generator sent at worst. "
+                + "Others: CPU of the machine's other programs (not this benchmark's processes), % of all cores.\n\n");
         md.append("| min | target | phase | messages | rate | s | result | p50 ms | p99 ms | first 10 s p99 | seen | stored | max queue "
-                + "| service ms/msg | host busy |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| in flight | lag ms | service ms/msg (JIT) | host busy | others |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Runner.Step s : runner.steps()) {
             md.append("| ").append(num(s.atMinutes, 1)).append(" | ").append(s.target).append(" | ").append(s.phase).append(" | ")
                     .append(s.kind).append(" | ").append(s.rate).append(" | ").append(s.seconds).append(" | ")
@@ -147,7 +162,11 @@ final class Report {
                     .append(ms(s.p("all", "p99"))).append(" | ").append(ms(s.p("first", "p99"))).append(" | ")
                     .append(s.lg.get("seen")).append("/").append(s.lg.get("expectedSeen")).append(" | ")
                     .append(s.stored).append("/").append(s.expectedStored).append(" | ").append(s.maxDepth).append(" | ")
-                    .append(num(s.perMessage("service"), 3)).append(" | ").append(num(s.cpu.hostBusyPct(), 0)).append(" % |\n");
+                    .append(s.raw != null ? "-" : s.lg.get("maxInFlight")).append(" | ")
+                    .append(s.raw != null ? "-" : num(Lines.dbl(s.lg, "maxLagMs"), 1)).append(" | ")
+                    .append(num(s.perMessage("service"), 3)).append(" (").append(num(s.perMessage("part:service jit"), 3)).append(") | ")
+                    .append(num(s.cpu.hostBusyPct(), 0)).append(" % | ")
+                    .append(num(s.cpu.othersPct(), 0)).append(" % |\n");
         }
         return md.toString();
     }
@@ -184,7 +203,12 @@ final class Report {
         for (String role : ROLES) {
             sb.append(sb.isEmpty() ? "" : " / ").append(num(c.perMessage(role), 3));
         }
-        return sb + " | " + num(sum(c), 3) + " | " + num(c.cpu.hostBusyPct(), 0) + " %";
+        return sb + " | " + num(sum(c), 3) + " | " + jitGc(c) + " | " + num(c.cpu.hostBusyPct(), 0) + " % | "
+                + num(c.cpu.othersPct(), 0) + " %";
+    }
+
+    private static String jitGc(Runner.Step c) {
+        return num(c.perMessage("part:service jit"), 3) + " / " + num(c.perMessage("part:service gc"), 3);
     }
 
     private static double sum(Runner.Step c) {

@@ -135,8 +135,13 @@ final class Target implements AutoCloseable {
         return sum;
     }
 
+    /** Stops the service (or raw program) and the store; again: nothing. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (service != null) {
             if (raw()) {
                 service.close();
@@ -151,6 +156,8 @@ final class Target implements AutoCloseable {
             store.close();
         }
     }
+
+    private boolean closed;
 
     private static int freePort() throws IOException {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
