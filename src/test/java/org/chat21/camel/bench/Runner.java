@@ -70,8 +70,8 @@ public final class Runner {
     private final Child loadgen;
     private final long brokerPid;
     private final List<Target> targets = new ArrayList<>();
-    /** sessions already stopped (the cold starts): only their broker objects are left to delete */
-    private final List<Target> retired = new ArrayList<>();
+    /** every session started, for the clean-up (also those stopped early, and one still starting) */
+    private final List<Target> launched = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Step> steps = new ArrayList<>();
     private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "depth-sampler");
@@ -287,11 +287,11 @@ public final class Runner {
     private void retire(Target t) throws Exception {
         call(Map.of("cmd", "close", "id", t.session));
         t.close();
-        retired.add(t);
     }
 
     private Target launchDesign(String name, Path checkout) throws Exception {
         Target t = new Target(name, checkout, runId, ++sessions);
+        launched.add(t);
         t.startStore(logs);
         List<String> jvm = new ArrayList<>();
         String options = System.getProperty("bench.serviceJvm", "").trim();
@@ -307,6 +307,7 @@ public final class Runner {
 
     private Target startRaw() throws Exception {
         Target t = new Target("raw", null, runId, ++sessions);
+        launched.add(t);
         t.startStore(logs);
         t.startRaw(logs, RABBIT);
         call(Map.of("cmd", "session", "id", t.session, "app", t.app));
@@ -658,7 +659,7 @@ public final class Runner {
             return;
         }
         closed = true;
-        for (Target t : targets) {
+        for (Target t : launched) {
             try {
                 loadgen.send(Map.of("cmd", "close", "id", t.session));
             } catch (Exception e) {
@@ -682,7 +683,7 @@ public final class Runner {
     private void deleteBrokerObjects() {
         List<String> queues = new ArrayList<>();
         List<String> exchanges = new ArrayList<>();
-        for (Target t : java.util.stream.Stream.concat(targets.stream(), retired.stream()).toList()) {
+        for (Target t : launched) {
             queues.addAll(t.brokerNames);
             exchanges.addAll(t.brokerNames);
         }

@@ -137,7 +137,7 @@ final class Target implements AutoCloseable {
 
     /** Stops the service (or raw program) and the store; again: nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
         if (closed) {
             return;
         }
