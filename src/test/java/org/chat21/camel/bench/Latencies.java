@@ -10,15 +10,15 @@ import java.util.Map;
  * a percentile that falls on one is "late".
  */
 final class Latencies {
-    /** A copy later than this counts against the sustainable criterion (p99 <= 100 ms). */
-    static final long LATE_NANOS = 100_000_000L;
-
+    private final long lateNanos;
     private int[] seqs;
     private long[] nanos;
     private int size;
     private int late;
 
-    Latencies(int expected) {
+    /** @param lateNanos copies later than this are counted ({@link #seenLate}) */
+    Latencies(int expected, long lateNanos) {
+        this.lateNanos = lateNanos;
         seqs = new int[Math.max(16, expected)];
         nanos = new long[seqs.length];
     }
@@ -30,7 +30,7 @@ final class Latencies {
         }
         seqs[size] = seq;
         nanos[size++] = latencyNanos;
-        if (latencyNanos > LATE_NANOS) {
+        if (latencyNanos > lateNanos) {
             late++;
         }
     }
@@ -81,9 +81,9 @@ final class Latencies {
         return max;
     }
 
-    /** How many copies may be later than {@link #LATE_NANOS} with p99 still within it. */
-    static long allowedLate(long total) {
-        return total - (long) Math.ceil(0.99 * total);
+    /** How many of {@code total} copies may be late with the {@code quantile} still on time. */
+    static long allowedLate(long total, double quantile) {
+        return total - (long) Math.ceil(quantile * total);
     }
 
     /** Milliseconds, "late" where it falls on a copy that did not arrive, null when nothing was expected. */

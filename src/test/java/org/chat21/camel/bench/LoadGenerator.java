@@ -218,7 +218,10 @@ public final class LoadGenerator {
             }
             int n = rate * seconds;
             int per = Workload.observedPerMessage(kind);
-            Step s = new Step(marker, n, start, 1_000_000_000L / rate, per);
+            // the step stops once the quantile of copies within lateMs is out of reach (p99 <= 100 ms by default)
+            long lateNanos = TimeUnit.MILLISECONDS.toNanos(Lines.num(command, "lateMs", 100));
+            double quantile = command.get("quantile") instanceof Number q ? q.doubleValue() : 0.99;
+            Step s = new Step(marker, n, start, 1_000_000_000L / rate, per, lateNanos, quantile);
             step = s;
             Thread monitor = new Thread(() -> s.watch(abortEnabled), "monitor");
             monitor.setDaemon(true);
@@ -313,18 +316,22 @@ public final class LoadGenerator {
         final long interval;
         final int per;
         final Latencies latencies;
+        final long lateNanos;
+        final double quantile;
         volatile int sent = -1;
         volatile boolean aborted;
         volatile boolean stopWatching;
         volatile double abortAtSeconds = Double.NaN;
 
-        Step(String marker, int n, long start, long interval, int per) {
+        Step(String marker, int n, long start, long interval, int per, long lateNanos, double quantile) {
             this.markerDash = (marker + "-").getBytes(StandardCharsets.US_ASCII);
             this.n = n;
             this.start = start;
             this.interval = interval;
             this.per = per;
-            this.latencies = new Latencies(n * per);
+            this.lateNanos = lateNanos;
+            this.quantile = quantile;
+            this.latencies = new Latencies(n * per, lateNanos);
         }
 
         long due(int seq) {
@@ -339,16 +346,16 @@ public final class LoadGenerator {
         }
 
         /**
-         * Every 100 ms: copies certainly later than 100 ms are those seen late, plus those of messages due
-         * more than 100 ms ago that have not arrived (at least: due copies minus every copy seen). Past 1 %
-         * of the step's copies, its p99 cannot be within 100 ms: stop sending.
+         * Every 100 ms: copies certainly later than 100 ms (lateNanos) are those seen late, plus those of
+         * messages due more than 100 ms ago that have not arrived (at least: due copies minus every copy
+         * seen). Past 1 % (1 - quantile) of the step's copies, its p99 cannot be within 100 ms: stop sending.
          */
         void watch(boolean abortEnabled) {
-            long allowed = Latencies.allowedLate((long) n * per);
+            long allowed = Latencies.allowedLate((long) n * per, quantile);
             while (abortEnabled && !stopWatching && !aborted) {
                 LockSupport.parkNanos(100_000_000L);
                 long now = System.nanoTime();
-                long horizon = now - Latencies.LATE_NANOS;
+                long horizon = now - lateNanos;
                 int limit = sent >= 0 ? sent : n;
                 long due = horizon < start ? 0 : Math.min(limit, (horizon - start) / interval + 1);
                 long late = latencies.seenLate() + Math.max(0, due * per - latencies.seen());

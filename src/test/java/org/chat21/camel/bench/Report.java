@@ -20,11 +20,19 @@ final class Report {
         md.append("# chat21-camel benchmark ").append(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")))
                 .append(" (run ").append(runner.runId()).append(")\n\n");
         md.append(String.format(Locale.ROOT, "%d cores, clock tick %d/s. Steps: probes %d s (rates x2 from %d msg/s, then halving "
-                        + "the gap to %.2f), the rate found confirmed over %d s; drain %d s; warm-up %d s at %d msg/s; phases %s.%n",
+                        + "the gap to %.2f), the rate found confirmed over %d s; drain %d s; warm-up %d-%d s up to %d msg/s, until "
+                        + "the JIT uses < %.0f ms/s; timelines emptied before every step; phases %s.%n",
                 Runtime.getRuntime().availableProcessors(), Cpu.TICKS_PER_SECOND, Runner.PROBE_SECONDS, Runner.START_RATE,
-                Runner.PRECISION, Runner.SECONDS, Runner.DRAIN_SECONDS, Runner.WARMUP_SECONDS, Runner.WARMUP_RATE, Runner.PHASES));
+                Runner.PRECISION, Runner.SECONDS, Runner.DRAIN_SECONDS, Runner.WARMUP_SECONDS, Runner.WARMUP_MAX_SECONDS,
+                Runner.WARMUP_RATE, Runner.WARMUP_JIT, Runner.PHASES));
         designs.forEach((name, dir) -> md.append("- design `").append(name).append("`: ").append(dir).append(" (")
                 .append(git(dir)).append(")\n"));
+        for (Target t : runner.targets()) {
+            if (!Double.isNaN(t.warmSeconds)) {
+                md.append(String.format(Locale.ROOT, "- %s warmed up for %.0f s (its JIT compilers: %.0f ms/s in the last 10 s)%n",
+                        t.name, t.warmSeconds, t.warmJit));
+            }
+        }
         md.append("\n");
 
         if (!searches.isEmpty()) {

@@ -42,6 +42,10 @@ public final class Runner {
     static final int PROBE_SECONDS = Integer.getInteger("bench.probeSeconds", 10);
     static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 60);
     static final int WARMUP_RATE = Integer.getInteger("bench.warmupRate", 400);
+    /** the warm-up goes on (up to this long) until the JIT compilers of the target use less than WARMUP_JIT */
+    static final int WARMUP_MAX_SECONDS = Integer.getInteger("bench.warmupMaxSeconds", 240);
+    /** CPU ms per second of the target's JIT compiler threads below which it counts as warm */
+    static final double WARMUP_JIT = Double.parseDouble(System.getProperty("bench.warmupJitMsPerSecond", "50"));
     static final int START_RATE = Integer.getInteger("bench.startRate", 200);
     static final double PRECISION = Double.parseDouble(System.getProperty("bench.precision", "1.1"));
     static final int MAX_PROBES = Integer.getInteger("bench.maxProbes", 9);
@@ -236,21 +240,38 @@ public final class Runner {
     }
 
     /**
-     * Load for the JIT (and the pools) before anything is measured: chunks of up to 10 s, direct and group in
-     * turn, {@code bench.warmupSeconds} in all, at {@code bench.warmupRate} direct and a fifth of it in
-     * groups; a chunk the target cannot take stops early, and that kind's rate halves.
+     * Load for the JIT (and the pools) before anything is measured: chunks of 10 s, direct and group in turn,
+     * up to {@code bench.warmupRate} direct messages/s and a fifth of it in groups. The load is kept near what
+     * the target takes: a chunk stops early once more than 5 % of its copies are later than 1 s, and its
+     * kind's rate goes down (x0.7), else up (x1.5, to the maximum). It lasts {@code bench.warmupSeconds} at
+     * least and then until two chunks in a row saw the target's JIT compilers below
+     * {@code bench.warmupJitMsPerSecond} ({@code bench.warmupMaxSeconds} at most): a JVM still compiling
+     * spends CPU and latency that a measurement would blame on the design.
      */
     private void warmUp(Target t) throws Exception {
-        Map<String, Integer> rates = new LinkedHashMap<>(Map.of("direct", WARMUP_RATE, "group", Math.max(1, WARMUP_RATE / 5)));
-        int left = WARMUP_SECONDS;
-        for (int i = 0; left > 0; i++) {
-            String kind = i % 2 == 0 ? "direct" : "group";
-            int seconds = Math.min(10, left);
-            Step s = runStep(t, "warm-up", kind, rates.get(kind), seconds, true, DRAIN_SECONDS, null);
-            int limit = kind.equals("direct") ? WARMUP_RATE : Math.max(1, WARMUP_RATE / 5);
-            rates.put(kind, s.ok ? Math.min(limit, round(rates.get(kind) * 1.5)) : Math.max(1, rates.get(kind) / 2));
-            left -= seconds;
+        if (WARMUP_SECONDS <= 0) {
+            return;
         }
+        Map<String, Integer> rates = new LinkedHashMap<>(Map.of("direct", WARMUP_RATE, "group", Math.max(1, WARMUP_RATE / 5)));
+        long start = System.nanoTime();
+        int quiet = 0;
+        double jit = Double.NaN;
+        for (int i = 0; ; i++) {
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            if (elapsed >= WARMUP_SECONDS && quiet >= 2 || elapsed >= WARMUP_MAX_SECONDS || overBudget()) {
+                break;
+            }
+            String kind = i % 2 == 0 ? "direct" : "group";
+            Step s = runStep(t, "warm-up", kind, rates.get(kind), 10, true, DRAIN_SECONDS, null, 1000, 0.95);
+            int limit = kind.equals("direct") ? WARMUP_RATE : Math.max(1, WARMUP_RATE / 5);
+            boolean took = !Boolean.TRUE.equals(s.lg.get("aborted"));
+            rates.put(kind, took ? Math.min(limit, round(rates.get(kind) * 1.5)) : Math.max(1, round(rates.get(kind) * 0.7)));
+            jit = s.cpu.ms().getOrDefault("part:service jit", Double.NaN) / s.cpu.seconds();
+            quiet = jit < WARMUP_JIT ? quiet + 1 : 0;
+        }
+        t.warmSeconds = (System.nanoTime() - start) / 1e9;
+        t.warmJit = jit;
+        log("%s: warm-up done after %.0f s (JIT compilers %.0f ms/s in the last chunk)", t.name, t.warmSeconds, jit);
     }
 
     List<Target> targets() {
@@ -384,12 +405,12 @@ public final class Runner {
                     return;
                 }
                 high = Math.min(high, rate);
-                if (++confirms >= 3 || rate <= 10) {
+                if (++confirms >= 4 || rate <= 10) {
                     done = true;
                     note = "no confirmed rate";
                     return;
                 }
-                next = round(rate / PRECISION);
+                next = round(rate * 0.85);
                 return;
             }
             probes++;
@@ -450,6 +471,12 @@ public final class Runner {
      */
     private Step runStep(Target t, String phase, String kind, int rate, int seconds, boolean abort, int drainSeconds,
                          Boolean waitReady) throws Exception {
+        return runStep(t, phase, kind, rate, seconds, abort, drainSeconds, waitReady, 100, 0.99);
+    }
+
+    /** ... stopping early (with {@code abort}) once the {@code quantile} of copies within {@code lateMs} is out of reach. */
+    private Step runStep(Target t, String phase, String kind, int rate, int seconds, boolean abort, int drainSeconds,
+                         Boolean waitReady, int lateMs, double quantile) throws Exception {
         boolean cold = Boolean.TRUE.equals(waitReady);
         if (!cold && !t.raw() && t.queues.isEmpty()) {
             t.findQueues(admin); // a design's consumers (and their queues) may start after it first answers
@@ -459,6 +486,8 @@ public final class Runner {
         }
         if (!cold) {
             settle(t);
+            // every step starts from empty timelines: a target that stored more before is not slowed by it
+            t.clearTimelines();
         }
         long before = cold ? 0 : t.count();
         String marker = "m" + ++markers;
@@ -507,6 +536,8 @@ public final class Runner {
         command.put("firstSeconds", FIRST_SECONDS);
         command.put("skipSeconds", COLD_SKIP_SECONDS);
         command.put("waitReady", cold);
+        command.put("lateMs", lateMs);
+        command.put("quantile", quantile);
         if (t.raw()) {
             long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
             command.put("start", start);

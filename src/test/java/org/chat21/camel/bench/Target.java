@@ -40,6 +40,8 @@ final class Target implements AutoCloseable {
     final List<String> brokerNames = new ArrayList<>();
     final List<String> queues = new ArrayList<>();
     long lastLoadEnd;
+    double warmSeconds = Double.NaN;
+    double warmJit = Double.NaN;
 
     Target(String name, Path checkout, String runId, int counter) {
         this.name = name;
@@ -113,10 +115,17 @@ final class Target implements AutoCloseable {
         return messages.estimatedDocumentCount();
     }
 
+    /** Empties the timeline copies and conversations (indexes stay), between steps when nothing is in flight. */
+    void clearTimelines() {
+        messages.deleteMany(new Document());
+        mongo.getDatabase("chatdb").getCollection("conversations").deleteMany(new Document());
+    }
+
     /** Which of the renamed names are queues (the design's delivery backlog), looked up once the service runs. */
     void findQueues(Connection admin) {
         queues.clear();
-        for (String name : brokerNames) {
+        // an exchange and its queue often share a name (chat21.exchange.direct = chat21.queue.direct)
+        for (String name : brokerNames.stream().distinct().toList()) {
             try (Channel ch = admin.createChannel()) {
                 ch.queueDeclarePassive(name);
                 queues.add(name);
