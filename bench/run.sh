@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
-# Load benchmark of chat21-camel (src/test/java/org/chat21/camel/Benchmark.java) against the machine's
-# RabbitMQ at 127.0.0.1:5672 and an in-process MongoDB-wire store. Extra -D arguments are passed on, e.g.
-#   bench/run.sh -Dbench.seconds=10 -Dbench.directRate=1000 -Dbench.groupRate=200 -Dbench.connections=1,8,64
-#   bench/run.sh -Dbench.phases=direct        (only some phases: closed, direct, group)
-#   bench/run.sh -Dbench.set.chat21.delivery.consumers=8      (any service property override)
+# Benchmark of chat21-camel designs against the raw limit (src/test/java/org/chat21/camel/bench, Runner):
+# every process in a JVM of its own (store stand-in, service under test, load generator, raw limit) and
+# the machine's RabbitMQ at 127.0.0.1:5672. Extra -D arguments are passed on, e.g.
+#   bench/run.sh -Dbench.designs=base=/tmp/base,new=.     (checkouts with a built target/chat21-camel.jar)
+#   bench/run.sh -Dbench.phases=direct,raw -Dbench.seconds=30 -Dbench.probeSeconds=10 -Dbench.warmupSeconds=60
+#   bench/run.sh -Dbench.cpuRate=1000 -Dbench.idleSeconds=60 -Dbench.maxMinutes=35
+# Without -Dbench.designs the design measured is this checkout, built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./mvnw -q -B test-compile
+designs=no
+for arg in "$@"; do
+  [[ "$arg" == -Dbench.designs=* ]] && designs=yes
+done
+if [[ $designs == no ]]; then
+  ./mvnw -q -B -DskipTests package
+else
+  ./mvnw -q -B test-compile
+fi
 ./mvnw -q -B dependency:build-classpath -Dmdep.outputFile=target/bench.cp -Dmdep.includeScope=test
-# service logs at WARN so the tables stay readable; LOG_LEVEL=INFO bench/run.sh shows everything
-export LOG_LEVEL="${LOG_LEVEL:-WARN}"
-exec java -Xms1g -Xmx4g -cp "target/classes:target/test-classes:$(cat target/bench.cp)" "$@" org.chat21.camel.Benchmark
+exec java -Xmx512m -cp "target/classes:target/test-classes:$(cat target/bench.cp)" "$@" org.chat21.camel.bench.Runner
