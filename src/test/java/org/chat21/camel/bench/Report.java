@@ -160,9 +160,10 @@ final class Report {
 
         md.append("## Every step\n\n");
         md.append("In flight: most HTTP requests awaiting their answer at once; lag: how late the generator sent at worst. "
-                + "Others: CPU of the machine's other programs (not this benchmark's processes), % of all cores.\n\n");
+                + "Others: CPU of the machine's other programs (not this benchmark's processes), % of all cores; waited: before the "
+                + "step, for them to take less than " + Runner.QUIET_PCT + " %.\n\n");
         md.append("| min | target | phase | messages | rate | s | result | p50 ms | p99 ms | first 10 s p99 | seen | stored | max queue "
-                + "| in flight | lag ms | service ms/msg (JIT) | host busy | others |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| in flight | lag ms | service ms/msg (JIT) | host busy | others | waited s |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Runner.Step s : runner.steps()) {
             md.append("| ").append(num(s.atMinutes, 1)).append(" | ").append(s.target).append(" | ").append(s.phase).append(" | ")
                     .append(s.kind).append(" | ").append(s.rate).append(" | ").append(s.seconds).append(" | ")
@@ -174,7 +175,7 @@ final class Report {
                     .append(s.raw != null ? "-" : num(Lines.dbl(s.lg, "maxLagMs"), 1)).append(" | ")
                     .append(num(s.perMessage("service"), 3)).append(" (").append(num(s.perMessage("part:service jit"), 3)).append(") | ")
                     .append(num(s.cpu.hostBusyPct(), 0)).append(" % | ")
-                    .append(num(s.cpu.othersPct(), 0)).append(" % |\n");
+                    .append(num(s.cpu.othersPct(), 0)).append(" % | ").append(num(s.quietWait, 0)).append(" |\n");
         }
         return md.toString();
     }

@@ -65,6 +65,9 @@ public final class Runner {
     static final int RAW_WORKERS = Integer.getInteger("bench.rawWorkers", 2);
     /** a search step that fails while other programs took more than this share of the host is run once more */
     static final double NOISY_PCT = Double.parseDouble(System.getProperty("bench.noisyPct", "20"));
+    /** before a step, wait (up to QUIET_WAIT_SECONDS) until other programs take less than this share of the host */
+    static final double QUIET_PCT = Double.parseDouble(System.getProperty("bench.quietPct", "15"));
+    static final int QUIET_WAIT_SECONDS = Integer.getInteger("bench.quietWaitSeconds", 90);
 
     private final long started = System.nanoTime();
     private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
@@ -108,6 +111,8 @@ public final class Runner {
         double startupSeconds = Double.NaN;
         double idleSeconds = Double.NaN;
         double atMinutes;
+        /** seconds waited before the step for other programs to calm down */
+        double quietWait;
 
         double perMessage(String role) {
             return cpu == null ? Double.NaN : cpu.perMessage(role, accepted);
@@ -489,7 +494,6 @@ public final class Runner {
             // every step starts from empty timelines: a target that stored more before is not slowed by it
             t.clearTimelines();
         }
-        long before = cold ? 0 : t.count();
         String marker = "m" + ++markers;
         Map<String, Long> pids = new LinkedHashMap<>();
         pids.put("service", t.service.pid());
@@ -504,6 +508,10 @@ public final class Runner {
             }
         }
         Step s = new Step();
+        if (!cold) {
+            s.quietWait = waitForQuiet(pids);
+        }
+        long before = cold ? 0 : t.count();
         s.target = t.name;
         s.phase = phase;
         s.kind = kind;
@@ -634,6 +642,32 @@ public final class Runner {
         }
         s.ok = why.isEmpty();
         s.why = String.join("; ", why);
+    }
+
+    /**
+     * Waits while programs other than this benchmark's take more than {@code bench.quietPct} of the host (1 s
+     * samples, {@code bench.quietWaitSeconds} at most): on a shared machine a build next door would otherwise
+     * decide the result. The seconds waited.
+     */
+    private double waitForQuiet(Map<String, Long> pids) throws InterruptedException {
+        long start = System.nanoTime();
+        boolean logged = false;
+        while (true) {
+            Cpu.Sample a = Cpu.sample(pids);
+            Thread.sleep(1000);
+            double others = Cpu.between(a, Cpu.sample(pids)).othersPct();
+            double waited = (System.nanoTime() - start) / 1e9;
+            if (others <= QUIET_PCT || waited >= QUIET_WAIT_SECONDS) {
+                if (logged) {
+                    log("  ... waited %.0f s (others now %.0f%%)", waited, others);
+                }
+                return waited - 1;
+            }
+            if (!logged) {
+                log("  other programs take %.0f%% of the host: waiting for them (up to %d s)", others, QUIET_WAIT_SECONDS);
+                logged = true;
+            }
+        }
     }
 
     /** Before a step: the target's queues are empty and its store no longer changes (bounded). */
