@@ -1,6 +1,7 @@
 package org.chat21.camel.delivery;
 
 import org.apache.camel.support.service.ServiceSupport;
+import org.chat21.camel.common.BatchWorkers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,9 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -27,23 +25,23 @@ public class DeliveryQueue extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryQueue.class);
 
     private final BlockingQueue<Map<String, Object>> queue;
-    private final Consumer<List<Map<String, Object>>> deliver;
-    private final int workers;
-    private final int maxBatch;
-    private ExecutorService executor;
-    private volatile boolean running;
+    private final BatchWorkers<Map<String, Object>> workers;
 
     /** @param deliver delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay */
     public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, int capacity) {
-        this.deliver = deliver;
-        this.workers = workers;
-        this.maxBatch = maxBatch;
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.workers = new BatchWorkers<>("delivery", queue, workers, maxBatch, batch -> {
+            try {
+                deliver.accept(batch);
+            } catch (RuntimeException e) {
+                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), e.toString());
+            }
+        });
     }
 
     /** Hands an accepted (stored) message over for delivery; when the queue is full the relay delivers it. */
     public void submit(Map<String, Object> message) {
-        if (!running || !queue.offer(message)) {
+        if (!workers.offer(message)) {
             LOG.debug("message {} left for the relay (delivery queue full or stopped)", message.get("message_id"));
         }
     }
@@ -57,47 +55,13 @@ public class DeliveryQueue extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        running = true;
-        executor = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "delivery");
-            t.setDaemon(true);
-            return t;
-        });
-        for (int i = 0; i < workers; i++) {
-            executor.execute(this::work);
-        }
-    }
-
-    private void work() {
-        List<Map<String, Object>> batch = new ArrayList<>(maxBatch);
-        while (running) {
-            try {
-                Map<String, Object> first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                deliver.accept(new ArrayList<>(batch));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), e.toString());
-            } finally {
-                batch.clear();
-            }
-        }
+        workers.start();
     }
 
     @Override
-    protected void doStop() throws InterruptedException {
+    protected void doStop() {
         // what is still queued is in the outbox: the relay (here after a restart, or another instance) has it
-        running = false;
-        if (executor != null) {
-            executor.shutdown();
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        }
         queue.clear();
+        workers.stop();
     }
 }

@@ -7,14 +7,12 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.model.InsertManyOptions;
 import org.apache.camel.support.service.ServiceSupport;
 import org.bson.Document;
+import org.chat21.camel.common.BatchWorkers;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,19 +30,14 @@ public class GroupCommit extends ServiceSupport {
     }
 
     private final MongoCollection<Document> collection;
-    private final int writers;
-    private final int maxBatch;
     private final long timeoutMs;
-    private final BlockingQueue<Insert> queue = new LinkedBlockingQueue<>();
-    private ExecutorService executor;
-    private volatile boolean running;
+    private final BatchWorkers<Insert> writers;
 
     /** @param timeoutMs the longest a caller waits for its batch (beyond the driver's own timeouts) */
     public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long timeoutMs) {
         this.collection = collection;
-        this.writers = writers;
-        this.maxBatch = maxBatch;
         this.timeoutMs = timeoutMs;
+        this.writers = new BatchWorkers<>("outbox-writer", new LinkedBlockingQueue<>(), writers, maxBatch, this::commit);
     }
 
     /**
@@ -52,11 +45,10 @@ public class GroupCommit extends ServiceSupport {
      * {@code _id} (or another unique key) exists. Written directly while the service is not running.
      */
     public boolean insert(Document doc) {
-        if (!running) {
+        Insert insert = new Insert(doc, new CompletableFuture<>());
+        if (!writers.offer(insert)) {
             return insertAlone(doc);
         }
-        Insert insert = new Insert(doc, new CompletableFuture<>());
-        queue.add(insert);
         try {
             return insert.outcome().get(timeoutMs, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
@@ -86,35 +78,7 @@ public class GroupCommit extends ServiceSupport {
 
     @Override
     protected void doStart() {
-        running = true;
-        executor = Executors.newFixedThreadPool(writers, r -> {
-            Thread t = new Thread(r, "outbox-writer");
-            t.setDaemon(true);
-            return t;
-        });
-        for (int i = 0; i < writers; i++) {
-            executor.execute(this::write);
-        }
-    }
-
-    private void write() {
-        List<Insert> batch = new ArrayList<>(maxBatch);
-        while (running || !queue.isEmpty()) {
-            try {
-                Insert first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                queue.drainTo(batch, maxBatch - 1);
-                commit(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } finally {
-                batch.clear();
-            }
-        }
+        writers.start();
     }
 
     private void commit(List<Insert> batch) {
@@ -145,11 +109,7 @@ public class GroupCommit extends ServiceSupport {
     }
 
     @Override
-    protected void doStop() throws InterruptedException {
-        running = false;
-        if (executor != null) {
-            executor.shutdown();
-            executor.awaitTermination(5, TimeUnit.SECONDS);
-        }
+    protected void doStop() {
+        writers.stop();
     }
 }
