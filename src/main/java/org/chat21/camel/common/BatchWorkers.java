@@ -33,10 +33,6 @@ public class BatchWorkers<T> extends ServiceSupport {
         this.work = work;
     }
 
-    public boolean running() {
-        return running;
-    }
-
     /** Hands an item in; false when it was not taken (stopped, or the queue is full). */
     public boolean offer(T item) {
         return running && queue.offer(item);

@@ -54,14 +54,6 @@ public class CopyStore {
         this.uniqueCopies = uniqueCopies;
     }
 
-    /**
-     * The copies of one message, and their conversations unless the message says
-     * {@code attributes.updateconversation: false}.
-     */
-    public void write(List<Map<String, Object>> copies, Map<String, Object> message) {
-        write(copies, DeliveryPlanner.updatesConversation(message));
-    }
-
     /** A new group member's copies of the group history: messages only, conversations untouched. */
     public void writeHistory(List<Map<String, Object>> copies) {
         write(copies, false);

@@ -5,7 +5,6 @@ import org.chat21.camel.common.BatchWorkers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -44,13 +43,6 @@ public class DeliveryQueue extends ServiceSupport {
         if (!workers.offer(message)) {
             LOG.debug("message {} left for the relay (delivery queue full or stopped)", message.get("message_id"));
         }
-    }
-
-    /** A batch of one, for a route that delivers a single message itself. */
-    public List<Map<String, Object>> batchOf(Map<String, Object> message) {
-        List<Map<String, Object>> batch = new ArrayList<>(1);
-        batch.add(message);
-        return batch;
     }
 
     @Override

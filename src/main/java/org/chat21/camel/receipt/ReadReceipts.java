@@ -41,7 +41,7 @@ public class ReadReceipts {
 
     /** Stores a receipt; the publications that tell the other side (none when there is nothing to mark). */
     public List<Publication> read(ClientTopic topic, byte[] body) {
-        ObjectNode json = parse(body);
+        ObjectNode json = Json.parseObject(body);
         JsonNode status = json.get("status");
         if (json.size() != 1 || status == null || !status.isIntegralNumber()) {
             throw new MalformedPublicationException("a receipt is {\"status\": 200}");
@@ -67,13 +67,5 @@ public class ReadReceipts {
         update.put("status", RETURN_RECEIPT);
         return List.of(new Publication(
                 Topics.messageUpdated(topic.appId(), topic.conversWith(), topic.userId(), topic.messageId()), update));
-    }
-
-    static ObjectNode parse(byte[] body) {
-        try {
-            return Json.parseObject(body);
-        } catch (RuntimeException e) {
-            throw new MalformedPublicationException("body is not a JSON object");
-        }
     }
 }

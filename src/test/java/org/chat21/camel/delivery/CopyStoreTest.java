@@ -72,12 +72,12 @@ class CopyStoreTest {
         CopyStore copies = new CopyStore(db, unique.messages());
 
         var m = message("m1", "hello");
-        copies.write(planner.planDirect(m), m);
+        copies.writeAll(planner.planDirect(m));
         assertEquals(2, messages.countDocuments());
         // the recipient's client read it (a receipt raised its copy to 200), then the job is done again
         messages.updateOne(Filters.and(Filters.eq("timelineOf", "bob"), Filters.eq("message_id", "m1")), Updates.set("status", 200));
-        copies.write(planner.planDirect(m), m);
-        copies.write(planner.planDirect(m), m);
+        copies.writeAll(planner.planDirect(m));
+        copies.writeAll(planner.planDirect(m));
         assertEquals(2, messages.countDocuments(), "one copy per timeline");
         assertEquals(1, messages.countDocuments(Filters.eq("timelineOf", "alice")));
         assertEquals(200, messages.find(Filters.eq("timelineOf", "bob")).first().get("status"), "a stored copy is never overwritten");
