@@ -12,6 +12,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.util.Date;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -20,11 +21,23 @@ import javax.crypto.spec.SecretKeySpec;
  * are refused), signed with the shared {@code JWT_KEY}. The HMAC is computed here rather than with
  * nimbus' MACVerifier because Chat21's default secret, {@code tokenKey}, is 8 bytes and MACVerifier
  * refuses keys shorter than 256 bits; existing Chat21 tokens must keep working.
+ *
+ * <p>A client sends the same token with every request, so a token whose signature and claims checked out
+ * is remembered (the exact string, up to {@value #REMEMBERED} of them) with what it said: the next request
+ * with it skips parsing and the HMAC, and only its validity in time is checked again. Tokens that fail are
+ * never remembered, so garbage cannot fill the memory.
  */
 public class TokenVerifier {
-    private final byte[] secret;
+    static final int REMEMBERED = 10_000;
+
+    /** What a verified token says: its caller, and when it is valid (ms since epoch, leeway included). */
+    private record Verified(Caller caller, long notBefore, long expires) {
+    }
+
     private final Clock clock;
     private final long leewaySeconds;
+    private final ConcurrentHashMap<String, Verified> verified = new ConcurrentHashMap<>();
+    private final ThreadLocal<Mac> macs;
 
     /** Bound in routes/beans.yaml from {@code chat21.jwt.key} and {@code chat21.jwt.leeway-seconds}. */
     public TokenVerifier(String secret, long leewaySeconds) {
@@ -35,9 +48,18 @@ public class TokenVerifier {
         if (secret == null || secret.isEmpty()) {
             throw new IllegalArgumentException("JWT key must not be empty");
         }
-        this.secret = secret.getBytes(StandardCharsets.UTF_8);
         this.leewaySeconds = leewaySeconds;
         this.clock = clock;
+        SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+        this.macs = ThreadLocal.withInitial(() -> {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(key);
+                return mac;
+            } catch (Exception e) {
+                throw new IllegalStateException("HmacSHA256 unavailable", e);
+            }
+        });
     }
 
     /** Verifies the token and returns its caller; any problem is a 401. */
@@ -45,9 +67,35 @@ public class TokenVerifier {
         if (token == null || token.isBlank()) {
             throw ApiException.unauthorized("missing token");
         }
+        String compact = token.trim();
+        Verified known = verified.get(compact);
+        if (known == null) {
+            known = check(compact);
+            if (verified.size() >= REMEMBERED) {
+                verified.clear();
+            }
+            verified.put(compact, known);
+        }
+        long now = clock.millis();
+        if (now > known.expires()) {
+            throw ApiException.unauthorized("token expired");
+        }
+        if (now < known.notBefore()) {
+            throw ApiException.unauthorized("token not yet valid");
+        }
+        return known.caller();
+    }
+
+    /** How many verified tokens are remembered now. */
+    int remembered() {
+        return verified.size();
+    }
+
+    /** Signature, algorithm and claims of a token not seen before; its times are checked by the caller. */
+    private Verified check(String token) {
         SignedJWT jwt;
         try {
-            jwt = SignedJWT.parse(token.trim());
+            jwt = SignedJWT.parse(token);
         } catch (ParseException | RuntimeException e) {
             throw ApiException.unauthorized("malformed token");
         }
@@ -65,21 +113,17 @@ public class TokenVerifier {
         } catch (ParseException e) {
             throw ApiException.unauthorized("malformed token claims");
         }
-        long now = clock.millis();
+        long leeway = leewaySeconds * 1000;
         Date exp = claims.getExpirationTime();
-        if (exp != null && now > exp.getTime() + leewaySeconds * 1000) {
-            throw ApiException.unauthorized("token expired");
-        }
         Date nbf = claims.getNotBeforeTime();
-        if (nbf != null && now + leewaySeconds * 1000 < nbf.getTime()) {
-            throw ApiException.unauthorized("token not yet valid");
-        }
         String sub = stringClaim(claims, "sub");
         String appId = stringClaim(claims, "app_id");
         if (sub == null || sub.isEmpty() || appId == null || appId.isEmpty()) {
             throw ApiException.unauthorized("token lacks sub or app_id");
         }
-        return new Caller(sub, appId, isAdmin(claims.getClaim("tiledesk_api_roles")));
+        return new Verified(new Caller(sub, appId, isAdmin(claims.getClaim("tiledesk_api_roles"))),
+                nbf == null ? Long.MIN_VALUE : nbf.getTime() - leeway,
+                exp == null ? Long.MAX_VALUE : exp.getTime() + leeway);
     }
 
     private static String stringClaim(JWTClaimsSet claims, String name) {
@@ -106,12 +150,6 @@ public class TokenVerifier {
     }
 
     private byte[] hmacSha256(byte[] input) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            return mac.doFinal(input);
-        } catch (Exception e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return macs.get().doFinal(input);
     }
 }

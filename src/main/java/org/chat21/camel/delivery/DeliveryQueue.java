@@ -28,8 +28,17 @@ public class DeliveryQueue extends ServiceSupport {
 
     /** @param deliver delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay */
     public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, int capacity) {
+        this(deliver, workers, maxBatch, 0, capacity);
+    }
+
+    /**
+     * @param lingerMicros under load, how long a worker waits after the first message for more (see
+     *                     {@link BatchWorkers}); a lone message never waits
+     */
+    public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, long lingerMicros,
+                         int capacity) {
         this.queue = new ArrayBlockingQueue<>(capacity);
-        this.workers = new BatchWorkers<>("delivery", queue, workers, maxBatch, batch -> {
+        this.workers = new BatchWorkers<>("delivery", queue, workers, maxBatch, lingerMicros, batch -> {
             try {
                 deliver.accept(batch);
             } catch (RuntimeException e) {

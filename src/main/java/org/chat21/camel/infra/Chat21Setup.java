@@ -80,10 +80,14 @@ public class Chat21Setup implements CamelConfiguration {
     int outboxWriters;
     @PropertyInject("chat21.outbox.batch")
     int outboxBatch;
+    @PropertyInject("chat21.outbox.linger-us")
+    long outboxLingerMicros;
     @PropertyInject("chat21.delivery.workers")
     int deliveryWorkers;
     @PropertyInject("chat21.delivery.batch")
     int deliveryBatch;
+    @PropertyInject("chat21.delivery.linger-us")
+    long deliveryLingerMicros;
     @PropertyInject("chat21.delivery.queue-capacity")
     int deliveryQueueCapacity;
     @PropertyInject("chat21.version")
@@ -145,7 +149,8 @@ public class Chat21Setup implements CamelConfiguration {
 
         // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
         // before the client above closes
-        Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC(), outboxWriters, outboxBatch, 10_000);
+        Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC(), outboxWriters, outboxBatch,
+                outboxLingerMicros, 10_000);
         context.addService(outbox.bookkeeping(), true, true);
         context.addService(outbox.inserts(), true, true);
         context.getRegistry().bind("outbox", outbox);
@@ -154,7 +159,7 @@ public class Chat21Setup implements CamelConfiguration {
         // deliver-batch); what it does not deliver stays in the outbox for the relay
         ProducerTemplate producer = context.createProducerTemplate();
         DeliveryQueue deliveries = new DeliveryQueue(batch -> producer.sendBody("direct:deliver-batch", batch),
-                deliveryWorkers, deliveryBatch, deliveryQueueCapacity);
+                deliveryWorkers, deliveryBatch, deliveryLingerMicros, deliveryQueueCapacity);
         context.addService(deliveries, true, true);
         context.getRegistry().bind("deliveries", deliveries);
 

@@ -35,9 +35,15 @@ public class GroupCommit extends ServiceSupport {
 
     /** @param timeoutMs the longest a caller waits for its batch (beyond the driver's own timeouts) */
     public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long timeoutMs) {
+        this(collection, writers, maxBatch, 0, timeoutMs);
+    }
+
+    /** @param lingerMicros under load, how long a writer waits after the first insert for more (BatchWorkers) */
+    public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long lingerMicros, long timeoutMs) {
         this.collection = collection;
         this.timeoutMs = timeoutMs;
-        this.writers = new BatchWorkers<>("outbox-writer", new LinkedBlockingQueue<>(), writers, maxBatch, this::commit);
+        this.writers = new BatchWorkers<>("outbox-writer", new LinkedBlockingQueue<>(), writers, maxBatch, lingerMicros,
+                this::commit);
     }
 
     /**

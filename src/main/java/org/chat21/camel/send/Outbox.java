@@ -40,11 +40,17 @@ public class Outbox {
 
     /** With the group commit of accepted messages: {@code writers} threads, up to {@code maxBatch} per write. */
     public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock, int writers, int maxBatch, long timeoutMs) {
+        this(db, batchIntervalMs, clock, writers, maxBatch, 0, timeoutMs);
+    }
+
+    /** @param lingerMicros under load, how long the group commit waits for more inserts (BatchWorkers) */
+    public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock, int writers, int maxBatch, long lingerMicros,
+                  long timeoutMs) {
         this.outbox = db.getCollection("outbox");
         this.messages = db.getCollection("messages");
         this.clock = clock;
         this.bookkeeping = new OutboxBookkeeping(this::deliveredAll, batchIntervalMs);
-        this.inserts = new GroupCommit(outbox, writers, maxBatch, timeoutMs);
+        this.inserts = new GroupCommit(outbox, writers, maxBatch, lingerMicros, timeoutMs);
     }
 
     /** The group commit of accepted messages: a service started and stopped with the context. */

@@ -87,6 +87,55 @@ class TokenVerifierTest {
         assertUnauthorized(TestTokens.sign(numericSub, "tokenKey", "HS256"));
     }
 
+    /** A remembered token is still checked in time at every use, and remembering one lets no other through. */
+    @Test
+    void aRememberedTokenStillExpiresAndForgeriesOfItAreRefused() {
+        long[] now = {1_700_000_000_000L};
+        Clock moving = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(now[0]);
+            }
+        };
+        TokenVerifier remembering = new TokenVerifier("tokenKey", 0, moving);
+        var claims = TestTokens.claims("u", "a", "user");
+        claims.put("exp", 1_700_000_060L);
+        claims.put("nbf", 1_700_000_000L);
+        String token = TestTokens.sign(claims, "tokenKey", "HS256");
+        now[0] -= 1_000;
+        assertEquals(401, assertThrows(ApiException.class, () -> remembering.verify(token)).status());
+        now[0] += 1_000;
+        assertEquals("u", remembering.verify(token).userId());
+        assertEquals("u", remembering.verify("  " + token + " ").userId());
+        String[] parts = token.split("\\.");
+        String admin = TestTokens.sign(TestTokens.claims("admin", "a", "admin"), "x", "HS256").split("\\.")[1];
+        assertEquals(401, assertThrows(ApiException.class,
+                () -> remembering.verify(parts[0] + "." + admin + "." + parts[2])).status());
+        now[0] += 61_000;
+        ApiException expired = assertThrows(ApiException.class, () -> remembering.verify(token));
+        assertEquals("token expired", expired.getMessage());
+    }
+
+    /** Memory is bounded: past the limit the remembered tokens are forgotten and checked again. */
+    @Test
+    void remembersABoundedNumberOfTokens() {
+        for (int i = 0; i < TokenVerifier.REMEMBERED + 10; i++) {
+            assertEquals("u" + i, verifier.verify(TestTokens.sign(TestTokens.claims("u" + i, "a", "user"), "tokenKey", "HS256")).userId());
+            assertTrue(verifier.remembered() <= TokenVerifier.REMEMBERED);
+        }
+        assertEquals("u1", verifier.verify(TestTokens.sign(TestTokens.claims("u1", "a", "user"), "tokenKey", "HS256")).userId());
+    }
+
     private void assertUnauthorized(String token) {
         ApiException e = assertThrows(ApiException.class, () -> verifier.verify(token));
         assertEquals(401, e.status());
