@@ -43,11 +43,6 @@ public class BatchWorkers<T> extends ServiceSupport {
     private ExecutorService executor;
     private volatile boolean running;
 
-    /** @param work does one batch; what it throws is the work's own business (it must handle it) */
-    public BatchWorkers(String name, BlockingQueue<T> queue, int workers, int maxBatch, Consumer<List<T>> work) {
-        this(name, queue, workers, maxBatch, 0, work);
-    }
-
     /**
      * @param lingerMicros how long a worker waits for more items under load (0: never; see the class comment)
      * @param work         does one batch; what it throws is the work's own business (it must handle it)
@@ -113,6 +108,8 @@ public class BatchWorkers<T> extends ServiceSupport {
      */
     static final class Linger {
         private final long nanos;
+        /** whether a batch was taken yet (System.nanoTime may be any value, 0 included) */
+        private boolean seen;
         private long lastTook;
         private double rate;
 
@@ -121,7 +118,7 @@ public class BatchWorkers<T> extends ServiceSupport {
         }
 
         boolean worthIt(long now) {
-            if (nanos <= 0 || lastTook == 0) {
+            if (nanos <= 0 || !seen) {
                 return false;
             }
             // a long gap since the last batch is an idle spell whatever the estimate says
@@ -130,11 +127,12 @@ public class BatchWorkers<T> extends ServiceSupport {
         }
 
         void taken(long took, int items) {
-            if (lastTook != 0) {
+            if (seen) {
                 double sample = items / (double) Math.max(1, took - lastTook);
                 rate = rate == 0 ? sample : RATE_WEIGHT * sample + (1 - RATE_WEIGHT) * rate;
             }
             lastTook = took;
+            seen = true;
         }
     }
 

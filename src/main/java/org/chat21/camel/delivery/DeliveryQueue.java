@@ -26,12 +26,8 @@ public class DeliveryQueue extends ServiceSupport {
     private final BlockingQueue<Map<String, Object>> queue;
     private final BatchWorkers<Map<String, Object>> workers;
 
-    /** @param deliver delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay */
-    public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, int capacity) {
-        this(deliver, workers, maxBatch, 0, capacity);
-    }
-
     /**
+     * @param deliver      delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay
      * @param lingerMicros under load, how long a worker waits after the first message for more (see
      *                     {@link BatchWorkers}); a lone message never waits
      */

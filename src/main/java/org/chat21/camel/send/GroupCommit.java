@@ -33,12 +33,10 @@ public class GroupCommit extends ServiceSupport {
     private final long timeoutMs;
     private final BatchWorkers<Insert> writers;
 
-    /** @param timeoutMs the longest a caller waits for its batch (beyond the driver's own timeouts) */
-    public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long timeoutMs) {
-        this(collection, writers, maxBatch, 0, timeoutMs);
-    }
-
-    /** @param lingerMicros under load, how long a writer waits after the first insert for more (BatchWorkers) */
+    /**
+     * @param lingerMicros under load, how long a writer waits after the first insert for more (BatchWorkers)
+     * @param timeoutMs    the longest a caller waits for its batch (beyond the driver's own timeouts)
+     */
     public GroupCommit(MongoCollection<Document> collection, int writers, int maxBatch, long lingerMicros, long timeoutMs) {
         this.collection = collection;
         this.timeoutMs = timeoutMs;

@@ -35,15 +35,13 @@ public class Outbox {
     private final Clock clock;
 
     public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock) {
-        this(db, batchIntervalMs, clock, 2, 500, 10_000);
+        this(db, batchIntervalMs, clock, 2, 500, 0, 10_000);
     }
 
-    /** With the group commit of accepted messages: {@code writers} threads, up to {@code maxBatch} per write. */
-    public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock, int writers, int maxBatch, long timeoutMs) {
-        this(db, batchIntervalMs, clock, writers, maxBatch, 0, timeoutMs);
-    }
-
-    /** @param lingerMicros under load, how long the group commit waits for more inserts (BatchWorkers) */
+    /**
+     * With the group commit of accepted messages: {@code writers} threads, up to {@code maxBatch} per write.
+     * @param lingerMicros under load, how long the group commit waits for more inserts (BatchWorkers)
+     */
     public Outbox(MongoDatabase db, long batchIntervalMs, Clock clock, int writers, int maxBatch, long lingerMicros,
                   long timeoutMs) {
         this.outbox = db.getCollection("outbox");

@@ -33,7 +33,7 @@ class GroupCommitTest {
         server = new MongoServer(new MemoryBackend());
         client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
         collection = client.getDatabase("chatdb").getCollection("outbox");
-        commit = new GroupCommit(collection, 2, 50, 10_000);
+        commit = new GroupCommit(collection, 2, 50, 0, 10_000);
         commit.start();
     }
 
