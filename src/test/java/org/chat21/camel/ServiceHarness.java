@@ -11,6 +11,7 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.apache.camel.main.Main;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.webhooks.WebhookEndpoints;
 import org.chat21.camel.infra.EmbeddedBroker;
 
 import java.net.URI;
@@ -175,6 +176,14 @@ final class ServiceHarness implements AutoCloseable {
             admin.channel.exchangeDelete(overrides.get("chat21.exchange.group-changes"));
             for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
                 admin.channel.queueDelete(overrides.get("chat21.observer.queue-prefix") + "." + kind);
+            }
+            String hooks = overrides.get("chat21.webhooks.queue-prefix");
+            if (hooks != null) {
+                for (String url : WebhookEndpoints.parseUrls(overrides.getOrDefault("chat21.webhooks.endpoints", ""))) {
+                    admin.channel.queueDelete(WebhookEndpoints.queueName(hooks, url));
+                }
+                admin.channel.queueDelete(hooks + ".push");
+                admin.channel.exchangeDelete(overrides.get("chat21.webhooks.exchange"));
             }
         } catch (Exception e) {
             System.err.println("could not delete test queues: " + e);

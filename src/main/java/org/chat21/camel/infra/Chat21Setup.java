@@ -31,6 +31,13 @@ import org.chat21.camel.push.Instances;
 import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.receipt.ReadReceipts;
 import org.chat21.camel.send.Outbox;
+import org.chat21.camel.webhooks.PushHook;
+import org.chat21.camel.webhooks.WebhookDeadLetters;
+import org.chat21.camel.webhooks.WebhookEndpoints;
+import org.chat21.camel.webhooks.WebhookEvents;
+import org.chat21.camel.webhooks.WebhookRetries;
+import org.chat21.camel.webhooks.WebhookSignature;
+import org.chat21.camel.webhooks.Webhooks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
@@ -38,6 +45,8 @@ import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -96,6 +105,26 @@ public class Chat21Setup implements CamelConfiguration {
     int httpPort;
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
+    @PropertyInject("chat21.webhooks.enabled")
+    boolean webhooksEnabled;
+    @PropertyInject("chat21.webhooks.endpoints")
+    String webhookEndpoints;
+    @PropertyInject("chat21.webhooks.events")
+    String webhookEvents;
+    @PropertyInject("chat21.webhooks.secret")
+    String webhookSecret;
+    @PropertyInject("chat21.webhooks.exchange")
+    String webhookExchange;
+    @PropertyInject("chat21.webhooks.queue-prefix")
+    String webhookQueuePrefix;
+    @PropertyInject("chat21.events.enabled")
+    boolean eventsEnabled;
+    @PropertyInject("chat21.push.webhook-token")
+    String pushToken;
+    @PropertyInject("chat21.push.notify-url")
+    String pushNotifyUrl;
+    @PropertyInject("chat21.push.admin-token")
+    String pushAdminToken;
 
     /** Sets the service up in a camel-main configuration (the application's, or a test's). */
     public static void addTo(MainConfigurationProperties configuration) {
@@ -192,8 +221,43 @@ public class Chat21Setup implements CamelConfiguration {
         changes.listen();
         context.getRegistry().bind("groupChanges", changes);
 
+        webhooks(context, connections, db);
+
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
         LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
+    }
+
+    /**
+     * Webhooks: the events publisher (publishing the types the endpoints subscribe to, every type with
+     * chat21.events.enabled, nothing otherwise), each endpoint's queue and route, the push hook's endpoint,
+     * the dead-letter store, signature and retry counter the routes of routes/webhooks.yaml use.
+     */
+    private void webhooks(CamelContext context, CachingConnectionFactory connections, MongoDatabase db) throws Exception {
+        Set<String> subscribed = WebhookEvents.parseTypes(webhookEvents);
+        Set<String> published = eventsEnabled ? Set.copyOf(WebhookEvents.ALL) : webhooksEnabled ? subscribed : Set.of();
+        context.getRegistry().bind("webhooks",
+                new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, db, Clock.systemUTC()));
+        context.getRegistry().bind("webhookDeadLetters",
+                new WebhookDeadLetters(db, connections, confirmTimeoutMs, Clock.systemUTC()));
+        context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
+        context.getRegistry().bind("webhookRetries", new WebhookRetries());
+        WebhookEndpoints.Endpoint push = null;
+        if (!pushNotifyUrl.isBlank()) {
+            WebhookEndpoints.parseUrls(pushNotifyUrl);
+            push = new WebhookEndpoints.Endpoint(webhookQueuePrefix + ".push", pushNotifyUrl.trim(), pushAdminToken,
+                    List.of());
+        }
+        context.getRegistry().bind("pushHook", new PushHook(pushToken, push == null ? null : push.queue(), connections,
+                confirmTimeoutMs));
+        WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, webhookExchange, webhookQueuePrefix,
+                webhooksEnabled ? webhookEndpoints : "", subscribed, push);
+        if (!endpoints.endpoints().isEmpty()) {
+            context.addStartupListener(endpoints);
+        }
+        if (webhooksEnabled) {
+            LOG.info("webhooks: {} endpoint(s), events {}", endpoints.endpoints().size() - (push == null ? 0 : 1),
+                    String.join(",", subscribed));
+        }
     }
 
     private static <T> T bean(CamelContext context, String name, Class<T> type) {

@@ -1,0 +1,181 @@
+package org.chat21.camel.webhooks;
+
+import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
+import org.bson.Document;
+import org.chat21.camel.common.Json;
+import org.chat21.camel.delivery.DeliveryPlanner;
+import org.chat21.camel.delivery.TimelinePublisher.Publication;
+import org.chat21.camel.group.GroupChange;
+import org.chat21.camel.observer.ClientTopic;
+import org.chat21.camel.webhooks.WebhookEvents.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.core.Message;
+import org.springframework.amqp.core.MessageDeliveryMode;
+import org.springframework.amqp.core.MessageProperties;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Tells what happened to the events exchange (a durable topic exchange, {@code chat21.webhooks}), where each
+ * webhook endpoint has a durable queue of its own (WebhookEndpoints) and outbound bridges bind theirs. The
+ * flows call it once their work is stored; only the event types someone subscribed to are published, and
+ * nothing at all when no one did. Each publish is persistent and confirmed by the broker: from then on the
+ * event survives a broker restart, and the endpoint's consumer delivers it at least once.
+ * <p>
+ * The message events of a delivery batch fail the batch when the broker does not confirm them (the batch
+ * stays in the outbox, the relay delivers it again, the events get the same ids): at least once. The other
+ * events are told after their change is stored and published to clients; if the broker fails in that
+ * instant the event is lost and a WARN says so, rather than answering an error for a change that stands.
+ * Bound as {@code webhooks}.
+ */
+public class Webhooks {
+    private static final Logger LOG = LoggerFactory.getLogger(Webhooks.class);
+    public static final String EVENT_ID = "X-Chat21-Event-Id";
+    public static final String EVENT_TYPE = "X-Chat21-Event-Type";
+
+    private final RabbitTemplate template;
+    private final String exchange;
+    private final Set<String> types;
+    private final long confirmTimeoutMs;
+    private final MongoCollection<Document> conversations;
+    private final Clock clock;
+
+    /**
+     * @param types the event types to publish: empty = publish nothing (no endpoint, no bridge)
+     */
+    public Webhooks(ConnectionFactory connections, String exchange, Set<String> types, long confirmTimeoutMs,
+                    MongoDatabase db, Clock clock) {
+        this.template = new RabbitTemplate(connections);
+        this.exchange = exchange;
+        this.types = Set.copyOf(types);
+        this.confirmTimeoutMs = confirmTimeoutMs;
+        this.conversations = db.getCollection("conversations");
+        this.clock = clock;
+    }
+
+    public boolean enabled() {
+        return !types.isEmpty();
+    }
+
+    public Set<String> types() {
+        return types;
+    }
+
+    /** message-sent and message-delivered for a delivery batch's copies; a broker failure fails the batch. */
+    public void delivered(List<Map<String, Object>> copies) throws TimeoutException {
+        if (types.contains(WebhookEvents.MESSAGE_SENT) || types.contains(WebhookEvents.MESSAGE_DELIVERED)) {
+            publish(WebhookEvents.ofCopies(copies, types, clock.millis()));
+        }
+    }
+
+    /**
+     * conversation-unarchived for each conversation of the batch that is archived now and that these copies
+     * are about to bring back: called before the copies are written (afterwards the archive flag is gone), so
+     * that a batch that fails after the write and is delivered again has not lost the event. A batch that
+     * then fails for good (parked) has told an unarchive that did not happen; the message is parked, which an
+     * operator sees. One store read per batch, only while someone subscribes to this event.
+     */
+    public void unarchiving(List<Map<String, Object>> copies) throws TimeoutException {
+        if (!types.contains(WebhookEvents.CONVERSATION_UNARCHIVED) || copies.isEmpty()) {
+            return;
+        }
+        Map<List<Object>, Map<String, Object>> byConversation = new LinkedHashMap<>();
+        List<Document> keys = new ArrayList<>();
+        for (Map<String, Object> copy : copies) {
+            if (!DeliveryPlanner.updatesConversation(copy)) {
+                continue;
+            }
+            List<Object> key = List.of(copy.get("timelineOf"), copy.get("conversWith"), copy.get("app_id"));
+            if (byConversation.putIfAbsent(key, copy) == null) {
+                keys.add(new Document("timelineOf", key.get(0)).append("conversWith", key.get(1)).append("app_id", key.get(2)));
+            }
+        }
+        if (keys.isEmpty()) {
+            return;
+        }
+        List<Event> events = new ArrayList<>();
+        long now = clock.millis();
+        for (Document archived : conversations.find(new Document("archived", true).append("$or", keys))
+                .projection(new Document("timelineOf", 1).append("conversWith", 1).append("app_id", 1))) {
+            Map<String, Object> copy = byConversation.get(
+                    List.of(archived.get("timelineOf"), archived.get("conversWith"), archived.get("app_id")));
+            if (copy != null) {
+                events.add(WebhookEvents.unarchived(copy, now));
+            }
+        }
+        publish(events);
+    }
+
+    /** message-received and message-return-receipt for a stored read receipt. */
+    public void receipt(ClientTopic topic, List<Publication> told) {
+        tell(() -> WebhookEvents.ofReceipt(topic, told, types, clock.millis()), "receipt");
+    }
+
+    /** conversation-archived for the archives among a conversation change's publications. */
+    public void conversationChanged(List<Publication> told) {
+        tell(() -> WebhookEvents.ofConversationChange(told, types, clock.millis()), "conversation");
+    }
+
+    /** presence-change for a recorded presence. */
+    public void presence(Map<String, Object> record) {
+        if (types.contains(WebhookEvents.PRESENCE_CHANGE)) {
+            tell(() -> List.of(WebhookEvents.presence(record, clock.millis())), "presence");
+        }
+    }
+
+    /** group-created or group-updated for a group change that is done. */
+    public void groupChanged(GroupChange change, String type) {
+        if (types.contains(type)) {
+            tell(() -> List.of(WebhookEvents.group(type, change.group(), clock.millis())), "group");
+        }
+    }
+
+    private interface EventSource {
+        List<Event> events();
+    }
+
+    private void tell(EventSource source, String what) {
+        if (types.isEmpty()) {
+            return;
+        }
+        List<Event> events = source.events();
+        try {
+            publish(events);
+        } catch (Exception e) {
+            LOG.warn("{} webhook event(s) ({}) not published, the change stands: {}", events.size(), what, e.toString());
+        }
+    }
+
+    /** Publishes on one channel, persistent, and waits for the broker's confirm once. */
+    void publish(List<Event> events) throws TimeoutException {
+        if (events.isEmpty()) {
+            return;
+        }
+        Boolean confirmed = template.invoke(ops -> {
+            for (Event event : events) {
+                MessageProperties props = new MessageProperties();
+                props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
+                props.setContentEncoding("UTF-8");
+                props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
+                props.setMessageId(event.id());
+                props.setHeader(EVENT_ID, event.id());
+                props.setHeader(EVENT_TYPE, event.type());
+                ops.send(exchange, event.routingKey(), new Message(Json.writeBytes(event.json()), props));
+            }
+            return ops.waitForConfirms(confirmTimeoutMs);
+        });
+        if (!Boolean.TRUE.equals(confirmed)) {
+            throw new TimeoutException("broker did not confirm " + events.size() + " webhook events");
+        }
+    }
+}

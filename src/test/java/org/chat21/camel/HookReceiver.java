@@ -1,0 +1,98 @@
+package org.chat21.camel;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import org.chat21.camel.common.Json;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * A local HTTP receiver for webhook and bridge tests, on a free loopback port: every request is recorded
+ * (path, headers, raw body, parsed JSON); each path answers what its behaviour says (200 by default).
+ */
+final class HookReceiver implements AutoCloseable {
+    /** What a path answers for its n-th request (1-based); a negative status = never answer (hold the connection). */
+    interface Behaviour {
+        int status(int n);
+    }
+
+    record Hit(String path, Map<String, List<String>> headers, byte[] raw, Map<String, Object> json, long at) {
+        String header(String name) {
+            for (Map.Entry<String, List<String>> e : headers.entrySet()) {
+                if (e.getKey().equalsIgnoreCase(name)) {
+                    return e.getValue().get(0);
+                }
+            }
+            return null;
+        }
+    }
+
+    private final HttpServer server;
+    final List<Hit> hits = new CopyOnWriteArrayList<>();
+    private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
+    private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+
+    HookReceiver() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        server.setExecutor(Executors.newCachedThreadPool());
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    void behave(String path, Behaviour behaviour) {
+        behaviours.put(path, behaviour);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        byte[] raw;
+        try (InputStream in = exchange.getRequestBody()) {
+            raw = in.readAllBytes();
+        }
+        int n = counts.merge(path, 1, Integer::sum);
+        Map<String, Object> json;
+        try {
+            json = Json.readMap(raw);
+        } catch (RuntimeException e) {
+            json = Map.of();
+        }
+        hits.add(new Hit(path, Map.copyOf(exchange.getRequestHeaders()), raw, json, System.currentTimeMillis()));
+        int status = behaviours.getOrDefault(path, k -> 200).status(n);
+        if (status < 0) {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
+        byte[] answer = "{\"ok\":true}".getBytes();
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, answer.length);
+        exchange.getResponseBody().write(answer);
+        exchange.close();
+    }
+
+    List<Hit> at(String path, Predicate<Hit> filter) {
+        return hits.stream().filter(h -> h.path().equals(path) && filter.test(h)).collect(Collectors.toList());
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
