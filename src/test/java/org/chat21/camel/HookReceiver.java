@@ -25,7 +25,16 @@ final class HookReceiver implements AutoCloseable {
         int status(int n);
     }
 
-    record Hit(String path, Map<String, List<String>> headers, byte[] raw, Map<String, Object> json, long at) {
+    /** What a path answers to a request: a status and a body (a stand-in of another system's API). */
+    interface Responder {
+        Reply reply(Hit hit);
+    }
+
+    record Reply(int status, String body) {
+    }
+
+    record Hit(String path, Map<String, List<String>> headers, byte[] raw, Map<String, Object> json, long at,
+               String query) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -40,6 +49,7 @@ final class HookReceiver implements AutoCloseable {
     final List<Hit> hits = new CopyOnWriteArrayList<>();
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
     private final Map<String, Integer> counts = new ConcurrentHashMap<>();
+    private final Map<String, Responder> responders = new ConcurrentHashMap<>();
 
     HookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -56,6 +66,11 @@ final class HookReceiver implements AutoCloseable {
         behaviours.put(path, behaviour);
     }
 
+    /** {@code path} answers what {@code responder} says (instead of a behaviour's status and {"ok":true}). */
+    void respond(String path, Responder responder) {
+        responders.put(path, responder);
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         byte[] raw;
@@ -69,7 +84,19 @@ final class HookReceiver implements AutoCloseable {
         } catch (RuntimeException e) {
             json = Map.of();
         }
-        hits.add(new Hit(path, Map.copyOf(exchange.getRequestHeaders()), raw, json, System.currentTimeMillis()));
+        Hit hit = new Hit(path, Map.copyOf(exchange.getRequestHeaders()), raw, json, System.currentTimeMillis(),
+                exchange.getRequestURI().getRawQuery());
+        hits.add(hit);
+        Responder responder = responders.get(path);
+        if (responder != null) {
+            Reply reply = responder.reply(hit);
+            byte[] answer = reply.body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(reply.status(), answer.length);
+            exchange.getResponseBody().write(answer);
+            exchange.close();
+            return;
+        }
         int status = behaviours.getOrDefault(path, k -> 200).status(n);
         if (status < 0) {
             try {

@@ -57,6 +57,11 @@ final class ServiceHarness implements AutoCloseable {
         this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8), (db, app) -> { });
     }
 
+    /** A service of a given run id (its app id is {@code app<run>}), for files written before it starts. */
+    static ServiceHarness ofRun(Map<String, String> extra, String run) throws Exception {
+        return new ServiceHarness(extra, null, run, (db, app) -> { });
+    }
+
     /**
      * A service started on a store that {@code prepare} filled first (given the database and the run's app
      * id), as another program left it.

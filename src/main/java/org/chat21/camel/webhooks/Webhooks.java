@@ -49,6 +49,9 @@ public class Webhooks {
     private final long confirmTimeoutMs;
     private final MongoCollection<Document> conversations;
     private final Clock clock;
+    /** "app\ntimeline" -> how many bridges watch it */
+    private final Map<String, Integer> watched = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Set<String> MESSAGE_EVENTS = Set.of(WebhookEvents.MESSAGE_SENT, WebhookEvents.MESSAGE_DELIVERED);
 
     /**
      * @param types the event types to publish: empty = publish nothing (no endpoint, no bridge)
@@ -67,15 +70,54 @@ public class Webhooks {
         return !types.isEmpty();
     }
 
+    /**
+     * Also publishes message-sent and message-delivered for one timeline of an app, whatever the webhooks
+     * subscribe to: an outbound bridge (bridges.Bridge) watches its conversation's timeline while its route
+     * runs, so a bridge costs events for what it forwards only, not for every message. Counted: two bridges
+     * on one timeline, one stopping, the other still gets its events.
+     */
+    public void watch(String appId, String timeline) {
+        watched.merge(appId + "\n" + timeline, 1, Integer::sum);
+    }
+
+    /** Undoes one {@link #watch}. */
+    public void unwatch(String appId, String timeline) {
+        watched.computeIfPresent(appId + "\n" + timeline, (key, n) -> n > 1 ? n - 1 : null);
+    }
+
+    private boolean watching(Map<String, Object> copy) {
+        return !watched.isEmpty() && watched.containsKey(copy.get("app_id") + "\n" + copy.get("timelineOf"));
+    }
+
     public Set<String> types() {
         return types;
     }
 
-    /** message-sent and message-delivered for a delivery batch's copies; a broker failure fails the batch. */
+    /**
+     * message-sent and message-delivered for a delivery batch's copies (those subscribed to, and those of
+     * watched timelines); a broker failure fails the batch.
+     */
     public void delivered(List<Map<String, Object>> copies) throws TimeoutException {
-        if (types.contains(WebhookEvents.MESSAGE_SENT) || types.contains(WebhookEvents.MESSAGE_DELIVERED)) {
+        if (types.contains(WebhookEvents.MESSAGE_SENT) && types.contains(WebhookEvents.MESSAGE_DELIVERED)) {
             publish(WebhookEvents.ofCopies(copies, types, clock.millis()));
+            return;
         }
+        boolean anySubscribed = types.contains(WebhookEvents.MESSAGE_SENT) || types.contains(WebhookEvents.MESSAGE_DELIVERED);
+        if (!anySubscribed && watched.isEmpty()) {
+            return;
+        }
+        List<Map<String, Object>> subscribed = new ArrayList<>();
+        List<Map<String, Object>> watchedOnly = new ArrayList<>();
+        for (Map<String, Object> copy : copies) {
+            (watching(copy) ? watchedOnly : subscribed).add(copy);
+        }
+        List<Event> events = new ArrayList<>();
+        long now = clock.millis();
+        if (anySubscribed) {
+            events.addAll(WebhookEvents.ofCopies(subscribed, types, now));
+        }
+        events.addAll(WebhookEvents.ofCopies(watchedOnly, MESSAGE_EVENTS, now));
+        publish(events);
     }
 
     /**
