@@ -50,6 +50,8 @@ class BridgesIT {
     static String tg;
     static String slack;
     static String http;
+    static String down;
+    static volatile boolean downIsDown = true;
     static String tgGroup;
     static String httpGroup;
 
@@ -67,6 +69,7 @@ class BridgesIT {
         tg = "tg" + run;
         slack = "sl" + run;
         http = "ht" + run;
+        down = "dl" + run;
         tgGroup = "group-tg" + run;
         httpGroup = "group-ht" + run;
         apis = new HookReceiver();
@@ -75,6 +78,7 @@ class BridgesIT {
                 "result", Map.of("message_id", 1, "date", 1_700_000_000, "chat", Map.of("id", CHAT, "type", "group"),
                         "text", String.valueOf(hit.json().get("text")))))));
         apis.respond("/slack/hook", hit -> new Reply(200, "ok"));
+        apis.behave("/http/down", n -> downIsDown ? 503 : 200);
         apis.respond("/api/conversations.list", hit -> new Reply(200, Json.write(Map.of("ok", true,
                 "channels", List.of(Map.of("id", "C0TEST", "name", SLACK_CHANNEL)),
                 "response_metadata", Map.of("next_cursor", "")))));
@@ -156,7 +160,15 @@ class BridgesIT {
                       - {name: conversation, value: %9$s}
                       - {name: conversationName, value: "HTTP group"}
                       - {name: secret, value: "%10$s"}
-                """.formatted(tg, slack, http, "app" + run, tgGroup, TOKEN, CHAT, base, httpGroup, SECRET);
+                - templatedRoute:
+                    routeTemplateRef: bridge-http-out
+                    routeId: %11$s-out
+                    parameters:
+                      - {name: bridgeId, value: %11$s}
+                      - {name: appId, value: %4$s}
+                      - {name: conversation, value: group-%11$s}
+                      - {name: url, value: "%8$s/http/down"}
+                """.formatted(tg, slack, http, "app" + run, tgGroup, TOKEN, CHAT, base, httpGroup, SECRET, down);
         routes = Files.createTempDirectory("bridges-it");
         Files.writeString(routes.resolve("my-bridges.yaml"), file);
         Map<String, String> extra = new HashMap<>();
@@ -166,6 +178,7 @@ class BridgesIT {
         extra.put("chat21.bridges.queue-prefix", "it." + run + ".bridges");
         extra.put("chat21.webhooks.first-delay-ms", "100");
         extra.put("chat21.webhooks.max-delay-ms", "400");
+        extra.put("chat21.webhooks.retries", "3");
         return ServiceHarness.ofRun(extra, run);
     }
 
@@ -174,7 +187,7 @@ class BridgesIT {
         svc.close();
         apis.close();
         try (ServiceHarness.Subscriber admin = new ServiceHarness.Subscriber()) {
-            for (String bridge : List.of(tg, slack, http)) {
+            for (String bridge : List.of(tg, slack, http, down)) {
                 admin.channel.queueDelete("it." + run + ".bridges." + bridge);
             }
         }
@@ -441,5 +454,29 @@ class BridgesIT {
         assertEquals(List.of("hello http", "after the inbound one"),
                 apis.at("/http/out", h -> true).stream().map(h -> h.json().get("text")).toList());
         assertEquals(1, withText(history("gina", httpGroup), "hello http").size(), "the echo must not be stored");
+    }
+
+    // --- a dead other side -----------------------------------------------------------------------------------
+
+    @Test
+    void whatADeadSideRefusedIsInTheDeadLetterStoreAndReplayed() throws Exception {
+        String group = "group-" + down;
+        createGroup(group, "ivan", "judy");
+        sendToGroup("ivan", group, "while it is down");
+        // tried 1 + 3 times, then kept for an admin
+        waitUntil(() -> svc.db.getCollection("webhook_dead_letters").countDocuments(
+                new org.bson.Document("queue", "it." + run + ".bridges." + down)) == 1, 15_000,
+                "the refused message is not in the dead-letter store");
+        assertEquals(4, apis.at("/http/down", h -> "while it is down".equals(h.json().get("text"))).size());
+
+        downIsDown = false;
+        String admin = TestTokens.admin("ops", app);
+        HttpResponse<String> replayed = svc.post("/api/" + app + "/webhooks/dead-letters/replay", admin, "");
+        assertEquals(200, replayed.statusCode(), replayed.body());
+        assertEquals(1, ((Number) Json.readMap(replayed.body()).get("result")).intValue());
+        waitUntil(() -> apis.at("/http/down", h -> "while it is down".equals(h.json().get("text"))).size() == 5,
+                10_000, "the replayed message did not arrive");
+        assertEquals(0, svc.db.getCollection("webhook_dead_letters").countDocuments(
+                new org.bson.Document("queue", "it." + run + ".bridges." + down)));
     }
 }
