@@ -18,6 +18,6 @@ COPY application.properties /app/application.properties
 USER chat21
 # Set MONGODB_URI and RABBITMQ_URI in production; without them the embedded stand-ins run (data in /app/data).
 ENV PORT=8004
-EXPOSE 8004
+EXPOSE 8004 9876
 VOLUME /app/data
 ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/app/chat21-camel.jar"]

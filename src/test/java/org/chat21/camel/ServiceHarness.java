@@ -40,6 +40,7 @@ final class ServiceHarness implements AutoCloseable {
     final String run;
     final String appId;
     final int port;
+    final int managementPort;
     final MongoServer mongoServer;
     final MongoClient mongoClient;
     final MongoDatabase db;
@@ -89,6 +90,9 @@ final class ServiceHarness implements AutoCloseable {
         port = EmbeddedBroker.freePort();
         overrides.put("camel.server.port", String.valueOf(port));
         overrides.put("camel.server.host", "127.0.0.1");
+        managementPort = EmbeddedBroker.freePort();
+        overrides.put("camel.management.port", String.valueOf(managementPort));
+        overrides.put("camel.management.host", "127.0.0.1");
         overrides.put("chat21.mongodb.uri", mongoUri);
         overrides.put("chat21.rabbitmq.uri", RABBIT);
         overrides.put("chat21.exchange.group-changes", "it." + run + ".group-changes");
@@ -104,6 +108,12 @@ final class ServiceHarness implements AutoCloseable {
         main = Application.create(overrides);
         main.start();
         waitUntil(() -> get("/", null).statusCode() == 200, 15_000, "service did not answer on port " + port);
+    }
+
+    /** GET on the management port (health, metrics). */
+    HttpResponse<String> manage(String path) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path))
+                .timeout(Duration.ofSeconds(10)).GET().build());
     }
 
     String base() {

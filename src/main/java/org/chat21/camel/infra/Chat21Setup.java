@@ -31,6 +31,8 @@ import org.chat21.camel.push.Instances;
 import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.receipt.ReadReceipts;
 import org.chat21.camel.send.Outbox;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.chat21.camel.operations.DependencyCheck;
 import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
 import org.chat21.camel.webhooks.WebhookEndpoints;
@@ -133,6 +135,8 @@ public class Chat21Setup implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
+        // the API routes' HTTP engine, on the API server whatever else listens (the management server)
+        context.getRegistry().bind("platform-http-engine", new ApiHttpEngine(httpPort));
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         if (mongo.isEmpty()) {
@@ -174,7 +178,14 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("rabbitConnectionFactory", connections);
         context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(connections);
         context.addService(new CloseableService(connections::destroy), true, true);
-        context.getRegistry().bind("brokerCheck", new BrokerCheck(connections));
+        BrokerCheck brokerCheck = new BrokerCheck(connections);
+        context.getRegistry().bind("brokerCheck", brokerCheck);
+        // readiness (/observe/health/ready): both dependencies reachable, besides Camel's own route checks
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new DependencyCheck("mongodb", () -> db.runCommand(new org.bson.Document("ping", 1))));
+            health.register(new DependencyCheck("rabbitmq", brokerCheck::requireReachable));
+        }
 
         // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
         // before the client above closes

@@ -1,0 +1,77 @@
+package org.chat21.camel;
+
+import org.chat21.camel.common.Json;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.chat21.camel.ServiceHarness.waitUntil;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Health, readiness and metrics on the management port (camel-observability-services): ready only while
+ * MongoDB and RabbitMQ are reachable; Prometheus metrics with the service's own counters beside Camel's.
+ */
+class OperationsIT {
+
+    static double metric(ServiceHarness svc, String name) {
+        HttpResponse<String> r = svc.manage("/observe/metrics");
+        assertEquals(200, r.statusCode());
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? ([0-9.eE+-]+)$").matcher(r.body());
+        double sum = 0;
+        boolean found = false;
+        while (m.find()) {
+            sum += Double.parseDouble(m.group(2));
+            found = true;
+        }
+        return found ? sum : -1;
+    }
+
+    @SuppressWarnings("unchecked")
+    static String check(Map<String, Object> health, String name) {
+        for (Map<String, Object> c : (List<Map<String, Object>>) health.get("checks")) {
+            if (name.equals(c.get("name"))) {
+                return (String) c.get("status");
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void healthReadinessAndMetrics() throws Exception {
+        try (ServiceHarness svc = new ServiceHarness()) {
+            HttpResponse<String> live = svc.manage("/observe/health/live");
+            assertEquals(200, live.statusCode(), live.body());
+            HttpResponse<String> ready = svc.manage("/observe/health/ready");
+            assertEquals(200, ready.statusCode(), ready.body());
+            Map<String, Object> readiness = Json.readMap(ready.body());
+            assertEquals("UP", readiness.get("status"));
+            assertEquals("UP", check(readiness, "mongodb"), ready.body());
+            assertEquals("UP", check(readiness, "rabbitmq"), ready.body());
+            assertEquals("UP", check(readiness, "route:send-message"), ready.body());
+
+            // the service's counters, and Camel's route metrics
+            double accepted = Math.max(0, metric(svc, "chat21_messages_accepted_total"));
+            double delivered = Math.max(0, metric(svc, "chat21_copies_delivered_total"));
+            assertEquals(200, svc.sendText("ops1", "ops2", "counted").statusCode());
+            assertEquals(200, svc.sendText("ops1", "ops2", "counted too").statusCode());
+            waitUntil(() -> metric(svc, "chat21_copies_delivered_total") >= delivered + 4, 10_000,
+                    "copies delivered not counted");
+            assertEquals(accepted + 2, metric(svc, "chat21_messages_accepted_total"));
+            assertEquals(delivered + 4, metric(svc, "chat21_copies_delivered_total"), "2 messages x 2 copies");
+            assertTrue(metric(svc, "camel_exchanges_total") > 0);
+
+            // the store gone: not ready (503, naming it), still alive
+            svc.mongoServer.shutdownNow();
+            waitUntil(() -> svc.manage("/observe/health/ready").statusCode() == 503, 15_000, "still ready without a store");
+            HttpResponse<String> notReady = svc.manage("/observe/health/ready");
+            assertEquals("DOWN", check(Json.readMap(notReady.body()), "mongodb"), notReady.body());
+            assertEquals(200, svc.manage("/observe/health/live").statusCode());
+        }
+    }
+}
