@@ -38,7 +38,9 @@ public class DeliveryQueue extends ServiceSupport {
             try {
                 deliver.accept(batch);
             } catch (RuntimeException e) {
-                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), e.toString());
+                // the route's exception comes wrapped (CamelExecutionException): say what actually failed
+                Throwable cause = e.getCause() != null ? e.getCause() : e;
+                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
             }
         });
     }

@@ -32,7 +32,10 @@ import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.receipt.ReadReceipts;
 import org.chat21.camel.send.Outbox;
 import org.apache.camel.health.HealthCheckRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.ExtendedStartupListener;
 import org.chat21.camel.operations.DependencyCheck;
+import org.chat21.camel.operations.ServiceMetrics;
 import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
 import org.chat21.camel.webhooks.WebhookEndpoints;
@@ -251,7 +254,24 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("webhookDeadLetters",
                 new WebhookDeadLetters(db, connections, confirmTimeoutMs, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
-        context.getRegistry().bind("webhookRetries", new WebhookRetries());
+        WebhookRetries retries = new WebhookRetries();
+        context.getRegistry().bind("webhookRetries", retries);
+        // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
+        ServiceMetrics metrics = new ServiceMetrics();
+        context.getRegistry().bind("serviceMetrics", metrics);
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
+                if (registry != null) {
+                    metrics.bind(registry, db.getCollection("outbox"), retries::count);
+                }
+            }
+        });
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);
