@@ -93,9 +93,4 @@ public class ServiceMetrics {
             }
         }
     }
-
-    /** For tests: how many acceptances wait for their delivery. */
-    int tracked() {
-        return acceptedAt.size();
-    }
 }

@@ -64,6 +64,8 @@ final class Child implements AutoCloseable {
         command.add(dir.resolve("target/chat21-camel.jar").toString());
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // each service its own management port (health, metrics): designs run side by side
+        pb.environment().put("MANAGEMENT_PORT", String.valueOf(org.chat21.camel.infra.EmbeddedBroker.freePort()));
         pb.environment().putAll(env);
         long started = System.nanoTime();
         return new Child(name, pb.start(), started, log, false);
