@@ -12,13 +12,15 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * {@code java -jar chat21-camel.jar}: reads ./application.properties (over the defaults of the same file
- * in the jar) and ./routes/*.yaml. {@code java -jar chat21-camel.jar migrate-indexes} runs the one-shot
+ * {@code java -jar chat21-camel.jar}: reads application.properties (over the defaults of the same file
+ * in the jar) and routes/*.yaml of {@code CHAT21_HOME} (default: the working directory). {@code java -jar chat21-camel.jar migrate-indexes} runs the one-shot
  * index migration ({@link IndexMigration}) on the same settings instead, and exits.
  */
 public final class Application {
+    /** CHAT21_HOME: where routes/ and application.properties are (default: the working directory). */
+    private static final String HOME = System.getenv().getOrDefault("CHAT21_HOME", ".");
     private static final String PROPERTIES =
-            "classpath:application.properties;optional=true,file:application.properties;optional=true";
+            "classpath:application.properties;optional=true,file:" + HOME + "/application.properties;optional=true";
 
     private Application() {
     }
@@ -31,8 +33,20 @@ public final class Application {
         try {
             code = create(Map.of()).run(args);
         } catch (Throwable e) {
-            LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", e.toString(), e);
             code = 1;
+            Throwable missing = e;
+            while (missing != null && !(missing instanceof java.nio.file.NoSuchFileException)) {
+                missing = missing.getCause();
+            }
+            if (missing != null) {
+                // the routes' directory is not where the pattern says: the usual mistake, told plainly
+                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: no routes found ({} "
+                        + "does not exist under {}): start from the directory that holds routes/ and "
+                        + "application.properties, or set CHAT21_HOME to it", missing.getMessage(),
+                        java.nio.file.Path.of("").toAbsolutePath());
+            } else {
+                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", e.toString(), e);
+            }
         }
         // the embedded store and broker run non-daemon threads: leave explicitly
         System.exit(code);

@@ -238,7 +238,28 @@ public class Chat21Setup implements CamelConfiguration {
         webhooks(context, connections, db);
 
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
-        LOG.info("chat21-camel {}: store = {}; broker = {}", version, storeMode, brokerMode);
+        // no routes = a service that serves nothing: say so and stop (Application exits 1); else one summary line
+        // at WARN, so that it survives LOG_LEVEL=WARN
+        String store = storeMode;
+        String broker = brokerMode;
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+                if (started.getRoutes().isEmpty()) {
+                    throw new IllegalStateException("no routes found ("
+                            + started.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")
+                            + "): start from the directory that holds routes/ and application.properties, or set "
+                            + "CHAT21_HOME to it");
+                }
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                LOG.warn("chat21-camel {} started: store = {}; broker = {}; HTTP port {}, management port {}; {} routes",
+                        version, store, broker, httpPort,
+                        started.resolvePropertyPlaceholders("{{camel.management.port}}"), started.getRoutes().size());
+            }
+        });
     }
 
     /**
@@ -294,7 +315,9 @@ public class Chat21Setup implements CamelConfiguration {
     private static <T> T bean(CamelContext context, String name, Class<T> type) {
         T bean = context.getRegistry().lookupByNameAndType(name, type);
         if (bean == null) {
-            throw new IllegalStateException("bean " + name + " is missing: is routes/beans.yaml loaded?");
+            throw new IllegalStateException("no routes found (bean " + name + " of routes/beans.yaml is missing; "
+                    + context.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")
+                    + "): start from the directory that holds routes/ and application.properties, or set CHAT21_HOME to it");
         }
         return bean;
     }
