@@ -3,6 +3,8 @@ package org.chat21.camel;
 import org.chat21.camel.infra.EmbeddedBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.net.URI;
@@ -27,6 +29,10 @@ class StartupIT {
     static final Path REPO = Path.of("").toAbsolutePath();
 
     static Process start(Path workDir, Path log, String home, int port) throws Exception {
+        return start(workDir, log, home, port, "WARN");
+    }
+
+    static Process start(Path workDir, Path log, String home, int port, String logLevel) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-jar", REPO.resolve("target/chat21-camel.jar").toString()))
@@ -41,7 +47,7 @@ class StartupIT {
         pb.environment().put("HOST", "127.0.0.1");
         pb.environment().put("MANAGEMENT_PORT", String.valueOf(EmbeddedBroker.freePort()));
         pb.environment().put("MANAGEMENT_HOST", "127.0.0.1");
-        pb.environment().put("LOG_LEVEL", "WARN");
+        pb.environment().put("LOG_LEVEL", logLevel);
         return pb.start();
     }
 
@@ -71,11 +77,12 @@ class StartupIT {
         refusesToStartIn(elsewhere);
     }
 
-    @Test
-    void chat21HomeServesFromAnywhere(@TempDir Path elsewhere) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"WARN", "INFO"})
+    void chat21HomeServesFromAnywhere(String logLevel, @TempDir Path elsewhere) throws Exception {
         Path log = elsewhere.resolve("out.log");
         int port = EmbeddedBroker.freePort();
-        Process p = start(elsewhere, log, REPO.toString(), port);
+        Process p = start(elsewhere, log, REPO.toString(), port, logLevel);
         try {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             ServiceHarness.waitUntil(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
@@ -85,6 +92,8 @@ class StartupIT {
             String out = Files.readString(log);
             assertTrue(out.matches("(?s).*WARN .*chat21-camel \\S+ started: store = embedded.*; broker = embedded.*HTTP port "
                     + port + ", management port \\d+; \\d+ routes.*"), out);
+            // Camel's endpoint table is not printed again for every route
+            assertTrue(!out.contains("HTTP endpoints summary"), out);
         } finally {
             p.destroy();
             if (!p.waitFor(30, TimeUnit.SECONDS)) {
