@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,6 +34,11 @@ class StartupIT {
     }
 
     static Process start(Path workDir, Path log, String home, int port, String logLevel) throws Exception {
+        return start(workDir, log, home, port, logLevel, "plain");
+    }
+
+    static Process start(Path workDir, Path log, String home, int port, String logLevel, String logFormat)
+            throws Exception {
         ProcessBuilder pb = new ProcessBuilder(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-jar", REPO.resolve("target/chat21-camel.jar").toString()))
@@ -48,6 +54,7 @@ class StartupIT {
         pb.environment().put("MANAGEMENT_PORT", String.valueOf(EmbeddedBroker.freePort()));
         pb.environment().put("MANAGEMENT_HOST", "127.0.0.1");
         pb.environment().put("LOG_LEVEL", logLevel);
+        pb.environment().put("LOG_FORMAT", logFormat);
         return pb.start();
     }
 
@@ -75,6 +82,30 @@ class StartupIT {
     void anEmptyRoutesDirectoryIsAClearErrorToo(@TempDir Path elsewhere) throws Exception {
         Files.createDirectories(elsewhere.resolve("routes"));
         refusesToStartIn(elsewhere);
+    }
+
+    @Test
+    void jsonLogsAreOneObjectALine(@TempDir Path elsewhere) throws Exception {
+        Path log = elsewhere.resolve("out.log");
+        int port = EmbeddedBroker.freePort();
+        Process p = start(elsewhere, log, REPO.toString(), port, "INFO", "json");
+        try {
+            ServiceHarness.waitUntil(() -> Files.readString(log).contains(" routes\""), 90_000, "no start line");
+        } finally {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+        List<String> lines = Files.readAllLines(log).stream().filter(l -> !l.isBlank()).toList();
+        assertTrue(lines.size() > 5, String.join("\n", lines));
+        boolean startLine = false;
+        for (String line : lines) {
+            Map<String, Object> entry = org.chat21.camel.common.Json.readMap(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            assertTrue(entry.containsKey("level") && entry.containsKey("message") && entry.containsKey("loggerName"), line);
+            startLine |= "WARN".equals(entry.get("level")) && String.valueOf(entry.get("message")).contains("started: store =");
+        }
+        assertTrue(startLine, "the start line, at WARN, as JSON");
     }
 
     @ParameterizedTest
