@@ -40,10 +40,9 @@ public final class Application {
             }
             if (missing != null) {
                 // the routes' directory is not where the pattern says: the usual mistake, told plainly
-                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: no routes found ({} "
-                        + "does not exist under {}): start from the directory that holds routes/ and "
-                        + "application.properties, or set CHAT21_HOME to it", missing.getMessage(),
-                        java.nio.file.Path.of("").toAbsolutePath());
+                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}",
+                        Chat21Setup.noRoutes(missing.getMessage() + " does not exist under "
+                                + java.nio.file.Path.of("").toAbsolutePath()));
             } else {
                 LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", e.toString(), e);
             }

@@ -90,11 +90,7 @@ final class HookReceiver implements AutoCloseable {
         Responder responder = responders.get(path);
         if (responder != null) {
             Reply reply = responder.reply(hit);
-            byte[] answer = reply.body().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(reply.status(), answer.length);
-            exchange.getResponseBody().write(answer);
-            exchange.close();
+            answer(exchange, reply.status(), reply.body());
             return;
         }
         int status = behaviours.getOrDefault(path, k -> 200).status(n);
@@ -107,10 +103,14 @@ final class HookReceiver implements AutoCloseable {
             exchange.close();
             return;
         }
-        byte[] answer = "{\"ok\":true}".getBytes();
+        answer(exchange, status, "{\"ok\":true}");
+    }
+
+    private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         exchange.getResponseHeaders().add("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, answer.length);
-        exchange.getResponseBody().write(answer);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
         exchange.close();
     }
 

@@ -104,14 +104,6 @@ public class Bridge extends RoutePolicySupport {
         this.outbound = outbound;
     }
 
-    public String getId() {
-        return id;
-    }
-
-    public String getConversation() {
-        return conversation;
-    }
-
     // --- route policy: the outbound route's events exist while it runs ----------------------------------
 
     @Override
@@ -223,7 +215,6 @@ public class Bridge extends RoutePolicySupport {
                 return null;
             }
             user = BridgeUsers.unmapped(userPrefix, externalId, externalName);
-
         }
         String recipientName = conversationName != null ? conversationName : conversation;
         Map<String, Object> body = new LinkedHashMap<>();

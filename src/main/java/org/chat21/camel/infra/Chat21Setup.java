@@ -238,23 +238,30 @@ public class Chat21Setup implements CamelConfiguration {
         webhooks(context, connections, db);
 
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
-        // no routes = a service that serves nothing: say so and stop (Application exits 1); else one summary line
-        // at WARN, so that it survives LOG_LEVEL=WARN
+        // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
+        ServiceMetrics metrics = new ServiceMetrics();
+        context.getRegistry().bind("serviceMetrics", metrics);
+        WebhookRetries retries = bean(context, "webhookRetries", WebhookRetries.class);
+
+        // no routes = a service that serves nothing: say so and stop (Application exits 1); else the metrics, and
+        // one summary line at WARN, so that it survives LOG_LEVEL=WARN
         String store = storeMode;
         String broker = brokerMode;
         context.addStartupListener(new ExtendedStartupListener() {
             @Override
             public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
                 if (started.getRoutes().isEmpty()) {
-                    throw new IllegalStateException("no routes found ("
-                            + started.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")
-                            + "): start from the directory that holds routes/ and application.properties, or set "
-                            + "CHAT21_HOME to it");
+                    throw new IllegalStateException(noRoutes(
+                            started.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")));
                 }
             }
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
+                if (registry != null) {
+                    metrics.bind(registry, db.getCollection("outbox"), retries::count);
+                }
                 LOG.warn("chat21-camel {} started: store = {}; broker = {}; HTTP port {}, management port {}; {} routes",
                         version, store, broker, httpPort,
                         started.resolvePropertyPlaceholders("{{camel.management.port}}"), started.getRoutes().size());
@@ -275,24 +282,7 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("webhookDeadLetters",
                 new WebhookDeadLetters(db, connections, confirmTimeoutMs, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
-        WebhookRetries retries = new WebhookRetries();
-        context.getRegistry().bind("webhookRetries", retries);
-        // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
-        ServiceMetrics metrics = new ServiceMetrics();
-        context.getRegistry().bind("serviceMetrics", metrics);
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
-                if (registry != null) {
-                    metrics.bind(registry, db.getCollection("outbox"), retries::count);
-                }
-            }
-        });
+        context.getRegistry().bind("webhookRetries", new WebhookRetries());
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);
@@ -312,12 +302,17 @@ public class Chat21Setup implements CamelConfiguration {
         }
     }
 
+    /** What a start-up that found no routes says: where it looked ({@code where}) and what to do. */
+    public static String noRoutes(String where) {
+        return "no routes found (" + where + "): start from the directory that holds routes/ and "
+                + "application.properties, or set CHAT21_HOME to it";
+    }
+
     private static <T> T bean(CamelContext context, String name, Class<T> type) {
         T bean = context.getRegistry().lookupByNameAndType(name, type);
         if (bean == null) {
-            throw new IllegalStateException("no routes found (bean " + name + " of routes/beans.yaml is missing; "
-                    + context.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")
-                    + "): start from the directory that holds routes/ and application.properties, or set CHAT21_HOME to it");
+            throw new IllegalStateException(noRoutes("bean " + name + " of routes/beans.yaml is missing; "
+                    + context.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")));
         }
         return bean;
     }

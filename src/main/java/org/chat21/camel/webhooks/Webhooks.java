@@ -98,10 +98,6 @@ public class Webhooks {
      * watched timelines); a broker failure fails the batch.
      */
     public void delivered(List<Map<String, Object>> copies) throws TimeoutException {
-        if (types.contains(WebhookEvents.MESSAGE_SENT) && types.contains(WebhookEvents.MESSAGE_DELIVERED)) {
-            publish(WebhookEvents.ofCopies(copies, types, clock.millis()));
-            return;
-        }
         boolean anySubscribed = types.contains(WebhookEvents.MESSAGE_SENT) || types.contains(WebhookEvents.MESSAGE_DELIVERED);
         if (!anySubscribed && watched.isEmpty()) {
             return;
