@@ -38,6 +38,8 @@ public class ServiceMetrics {
 
     private final Map<Object, Long> acceptedAt = new ConcurrentHashMap<>();
     private volatile Timer latency;
+    /** held here: a function counter holds its object weakly, and nothing else holds this supplier */
+    private LongSupplier webhookRetries;
 
     /** Registers the meters; called once the context (and so the Prometheus registry) has started. */
     public void bind(MeterRegistry registry, MongoCollection<Document> outbox, LongSupplier webhookRetries) {
@@ -47,11 +49,16 @@ public class ServiceMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
+        // strong references: Micrometer holds a gauge's object weakly, and nothing else holds these two, so
+        // after a garbage collection they would read NaN
         Gauge.builder("chat21.outbox.backlog", outbox,
                         c -> count(c, Filters.in("state", "pending", "confirmed")))
+                .strongReference(true)
                 .description("accepted messages not delivered yet").register(registry);
         Gauge.builder("chat21.outbox.parked", outbox, c -> count(c, Filters.eq("state", "dead")))
+                .strongReference(true)
                 .description("messages whose delivery kept failing, parked in the outbox").register(registry);
+        this.webhookRetries = webhookRetries;
         FunctionCounter.builder("chat21.webhook.retries", webhookRetries, LongSupplier::getAsLong)
                 .description("webhook and bridge deliveries tried again").register(registry);
     }
