@@ -66,7 +66,8 @@ public final class JsonErrorPages implements ExtendedStartupListener {
         }
     }
 
-    private static void end(RoutingContext ctx, int status, String err) {
+    /** Answers with Chat21's JSON error, unless an answer was written already. */
+    public static void end(RoutingContext ctx, int status, String err) {
         if (!ctx.response().ended()) {
             ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
                     .putHeader("Connection", status == 413 ? "close" : "keep-alive")

@@ -8,6 +8,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -42,6 +43,8 @@ public class BatchWorkers<T> extends ServiceSupport {
     private final Consumer<List<T>> work;
     private ExecutorService executor;
     private volatile boolean running;
+    /** items handed in and not done yet (counted before they are queued, so never below the truth) */
+    private final AtomicInteger pending = new AtomicInteger();
 
     /**
      * @param lingerMicros how long a worker waits for more items under load (0: never; see the class comment)
@@ -59,7 +62,30 @@ public class BatchWorkers<T> extends ServiceSupport {
 
     /** Hands an item in; false when it was not taken (stopped, or the queue is full). */
     public boolean offer(T item) {
-        return running && queue.offer(item);
+        if (!running) {
+            return false;
+        }
+        pending.incrementAndGet();
+        if (queue.offer(item)) {
+            return true;
+        }
+        pending.decrementAndGet();
+        return false;
+    }
+
+    /**
+     * Waits until every item handed in so far is done (a graceful stop: before the routes the work calls
+     * are stopped); false if some are still queued or in progress at the deadline.
+     */
+    public boolean awaitIdle(long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (pending.get() > 0) {
+            if (System.nanoTime() - deadline >= 0) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     @Override
@@ -92,7 +118,11 @@ public class BatchWorkers<T> extends ServiceSupport {
                     queue.drainTo(batch, maxBatch - batch.size());
                 }
                 linger.taken(took, batch.size());
-                work.accept(new ArrayList<>(batch));
+                try {
+                    work.accept(new ArrayList<>(batch));
+                } finally {
+                    pending.addAndGet(-batch.size());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;

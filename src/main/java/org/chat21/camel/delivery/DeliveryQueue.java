@@ -52,6 +52,14 @@ public class DeliveryQueue extends ServiceSupport {
         }
     }
 
+    /**
+     * A graceful stop: waits, up to {@code timeoutMs}, until what was handed over is delivered (called while
+     * the broker and the delivery route still run); true if it all was.
+     */
+    public boolean awaitDelivered(long timeoutMs) throws InterruptedException {
+        return workers.awaitIdle(timeoutMs);
+    }
+
     @Override
     protected void doStart() {
         workers.start();

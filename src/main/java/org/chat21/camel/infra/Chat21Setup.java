@@ -35,6 +35,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ExtendedStartupListener;
 import org.chat21.camel.operations.DependencyCheck;
+import org.chat21.camel.operations.GracefulShutdown;
 import org.chat21.camel.operations.ServiceMetrics;
 import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
@@ -108,6 +109,8 @@ public class Chat21Setup implements CamelConfiguration {
     String version;
     @PropertyInject("camel.server.port")
     int httpPort;
+    @PropertyInject("chat21.shutdown.drain-ms")
+    long shutdownDrainMs;
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
     @PropertyInject("chat21.webhooks.enabled")
@@ -205,6 +208,15 @@ public class Chat21Setup implements CamelConfiguration {
                 deliveryWorkers, deliveryBatch, deliveryLingerMicros, deliveryQueueCapacity);
         context.addService(deliveries, true, true);
         context.getRegistry().bind("deliveries", deliveries);
+
+        // a stop refuses new requests (503), finishes those in flight and the queued deliveries, before any
+        // route stops; readiness DOWN meanwhile
+        GracefulShutdown shutdown = new GracefulShutdown(httpPort, shutdownDrainMs, deliveries, path -> false);
+        context.addLifecycleStrategy(shutdown);
+        context.addStartupListener(shutdown);
+        if (health != null) {
+            health.register(new DependencyCheck("accepting-requests", shutdown::requireAccepting));
+        }
 
         // the stores, and the beans of the routes that use one (the rest are in routes/beans.yaml, created
         // before this runs: contacts and messageFactory come from there)

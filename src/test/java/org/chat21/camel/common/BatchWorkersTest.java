@@ -111,4 +111,27 @@ class BatchWorkersTest {
         }
         assertEquals(n, batches.stream().mapToInt(List::size).sum());
     }
+
+    @Test
+    void awaitIdleWaitsUntilEveryItemHandedInIsDone() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        workers = new BatchWorkers<>("test", new LinkedBlockingQueue<>(), 1, 2, 0, batch -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            batches.add(batch);
+        });
+        workers.start();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(workers.offer(i));
+        }
+        // one batch held in progress, the rest queued
+        assertTrue(!workers.awaitIdle(100), "idle while items are held");
+        release.countDown();
+        assertTrue(workers.awaitIdle(10_000));
+        assertEquals(5, batches.stream().mapToInt(List::size).sum());
+        assertTrue(workers.awaitIdle(0), "nothing handed in since");
+    }
 }

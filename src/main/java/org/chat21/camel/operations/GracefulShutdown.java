@@ -1,0 +1,113 @@
+package org.chat21.camel.operations;
+
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.support.LifecycleStrategySupport;
+import org.chat21.camel.api.JsonErrorPages;
+import org.chat21.camel.delivery.DeliveryQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * A stop (SIGTERM, or the context stopped) that loses nothing and answers every request: before Camel stops
+ * any route, new HTTP requests are answered 503 with {@code Retry-After} (never the 404 of a route already
+ * gone), the requests in flight are finished, and the messages handed to the delivery queue are delivered;
+ * then Camel's graceful route shutdown lets the consumers finish their current jobs and ack, and the
+ * embedded store and broker, the first services added, stop last. Readiness goes DOWN as the stop begins,
+ * so that a load balancer stops sending.
+ */
+public class GracefulShutdown extends LifecycleStrategySupport implements ExtendedStartupListener {
+    private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
+    /** seconds a client is told to wait: another instance, or this one restarted, will answer by then */
+    static final String RETRY_AFTER = "5";
+
+    private final int port;
+    private final long drainMs;
+    private final DeliveryQueue deliveries;
+    private final Predicate<String> longLived;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
+
+    /**
+     * @param drainMs   how long the stop waits for requests in flight, then as long again for the delivery queue
+     * @param longLived paths of requests that never end by themselves (event streams): not waited for
+     */
+    public GracefulShutdown(int port, long drainMs, DeliveryQueue deliveries, Predicate<String> longLived) {
+        this.port = port;
+        this.drainMs = drainMs;
+        this.deliveries = deliveries;
+        this.longLived = longLived;
+    }
+
+    /** For the readiness check: throws once the stop has begun. */
+    public void requireAccepting() {
+        if (stopping) {
+            throw new IllegalStateException("shutting down");
+        }
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+    }
+
+    @Override
+    public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
+                VertxPlatformHttpRouter.getRouterNameFromPort(port));
+        if (router == null) {
+            LOG.warn("no Vert.x router found for port {}; requests during a stop will not be drained", port);
+            return;
+        }
+        router.route().order(Integer.MIN_VALUE).handler(this::gate);
+    }
+
+    private void gate(RoutingContext ctx) {
+        if (stopping) {
+            ctx.response().putHeader("Retry-After", RETRY_AFTER).putHeader("Connection", "close");
+            JsonErrorPages.end(ctx, 503, "service is shutting down, try again");
+            return;
+        }
+        if (!longLived.test(ctx.request().path())) {
+            inFlight.incrementAndGet();
+            ctx.addEndHandler(done -> inFlight.decrementAndGet());
+        }
+        ctx.next();
+    }
+
+    @Override
+    public void onContextStopping(CamelContext context) {
+        stopping = true;
+        long started = System.currentTimeMillis();
+        try {
+            int requests = inFlight.get();
+            boolean answered = awaitRequests(drainMs);
+            boolean delivered = deliveries == null || deliveries.awaitDelivered(drainMs);
+            long took = System.currentTimeMillis() - started;
+            if (answered && delivered) {
+                LOG.info("stopping: new requests refused (503); {} request(s) in flight answered, queued deliveries done"
+                        + " in {} ms", requests, took);
+            } else {
+                LOG.warn("stopping after {} ms with {} request(s) unanswered{}; what was accepted is in the outbox "
+                        + "and the relay delivers it", took, inFlight.get(), delivered ? "" : " and deliveries queued");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private boolean awaitRequests(long timeoutMs) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (inFlight.get() > 0) {
+            if (System.currentTimeMillis() >= deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+}
