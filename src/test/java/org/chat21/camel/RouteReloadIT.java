@@ -1,0 +1,75 @@
+package org.chat21.camel;
+
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.chat21.camel.ServiceHarness.waitUntil;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Live route reload (camel.main.routes-reload-enabled, as ROUTES_RELOAD=true sets it): editing a route file
+ * replaces that file's routes, REST verbs included, without duplicates; the other routes keep serving, with
+ * their authentication; a file that does not load leaves the routes before it serving.
+ */
+class RouteReloadIT {
+
+    @Test
+    void anEditedRouteFileReplacesItsRoutesAndTheRestKeepServing(@TempDir Path home) throws Exception {
+        Path routes = Files.createDirectories(home.resolve("routes"));
+        try (Stream<Path> shipped = Files.list(StartupIT.REPO.resolve("routes"))) {
+            for (Path file : shipped.toList()) {
+                Files.copy(file, routes.resolve(file.getFileName()));
+            }
+        }
+        try (ServiceHarness svc = new ServiceHarness(Map.of(
+                "camel.main.routes-include-pattern", "file:" + routes + "/*.yaml",
+                "camel.main.routes-reload-enabled", "true",
+                "camel.main.routes-reload-directory", routes.toString()), null)) {
+            CamelContext context = svc.main.getCamelContext();
+            int before = context.getRoutes().size();
+            String token = svc.user("reload1");
+
+            // a flow edited: the banner says something else, and nothing else changes
+            Path api = routes.resolve("api.yaml");
+            Files.writeString(api, Files.readString(api).replace("(Chat21 HTTP API)", "(edited live)"));
+            waitUntil(() -> svc.get("/", null).body().contains("(edited live)"), 20_000, "api.yaml not reloaded");
+            assertEquals(200, svc.sendText("reload1", "reload2", "after an edit").statusCode());
+            assertEquals(200, svc.get("/api/" + svc.appId + "/getInfo", token).statusCode());
+
+            // a file with a REST verb and its flow, reloaded twice: replaced, not added again
+            Path conversations = routes.resolve("conversations.yaml");
+            for (int i = 1; i <= 2; i++) {
+                Route old = context.getRoute("archive-conversation");
+                Files.writeString(conversations, "# edit " + i + "\n" + Files.readString(conversations));
+                waitUntil(() -> context.getRoute("archive-conversation") != null
+                        && context.getRoute("archive-conversation") != old, 20_000, "conversations.yaml not reloaded");
+            }
+            waitUntil(() -> context.getRoutes().size() == before, 10_000, "routes added on reload");
+            String path = "/api/" + svc.appId + "/conversations/nobody";
+            HttpResponse<String> unauthenticated = svc.request("DELETE", path, null, null);
+            assertEquals(401, unauthenticated.statusCode(), "the reloaded REST route is still authenticated");
+            HttpResponse<String> missing = svc.request("DELETE", path, token, null);
+            assertEquals(404, missing.statusCode(), missing.body());
+            assertTrue(missing.body().contains("conversation not found"), "served by the reloaded route: " + missing.body());
+
+            // a broken file: logged, and the routes it had keep serving
+            Path history = routes.resolve("history.yaml");
+            String good = Files.readString(history);
+            Files.writeString(history, good + "\n- route: [this is not: a route\n");
+            Thread.sleep(3_000);
+            assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
+            assertEquals(before, context.getRoutes().size());
+            Files.writeString(history, good);
+            assertEquals(200, svc.sendText("reload1", "reload2", "after a broken edit").statusCode());
+        }
+    }
+}
