@@ -40,9 +40,27 @@ public class DeliveryQueue extends ServiceSupport {
             } catch (RuntimeException e) {
                 // the route's exception comes wrapped (CamelExecutionException): say what actually failed
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
-                LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+                if (unavailable(cause)) {
+                    // the broker or the store is down: operations.DependencyWatch says so once
+                    LOG.debug("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+                } else {
+                    LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+                }
             }
         });
+    }
+
+    /** A dependency's absence (as routes/policies.yaml lists them for 503), anywhere in the cause chain. */
+    static boolean unavailable(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String type = t.getClass().getName();
+            if (type.startsWith("org.springframework.amqp.") || type.startsWith("com.rabbitmq.client.")
+                    || type.startsWith("com.mongodb.MongoSocket") || type.equals("com.mongodb.MongoTimeoutException")
+                    || t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands an accepted (stored) message over for delivery; when the queue is full the relay delivers it. */

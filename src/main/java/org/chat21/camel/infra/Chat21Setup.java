@@ -35,6 +35,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ExtendedStartupListener;
 import org.chat21.camel.operations.DependencyCheck;
+import org.chat21.camel.operations.DependencyWatch;
 import org.chat21.camel.operations.GracefulShutdown;
 import org.chat21.camel.operations.ServiceMetrics;
 import org.chat21.camel.webhooks.PushHook;
@@ -109,6 +110,8 @@ public class Chat21Setup implements CamelConfiguration {
     String version;
     @PropertyInject("camel.server.port")
     int httpPort;
+    @PropertyInject("chat21.outage.check-interval-ms")
+    long outageCheckMs;
     @PropertyInject("chat21.shutdown.drain-ms")
     long shutdownDrainMs;
     @PropertyInject("camel.server.max-body-size")
@@ -186,6 +189,13 @@ public class Chat21Setup implements CamelConfiguration {
         context.addService(new CloseableService(connections::destroy), true, true);
         BrokerCheck brokerCheck = new BrokerCheck(connections);
         context.getRegistry().bind("brokerCheck", brokerCheck);
+        // an outage of either is told once, with what it affects, and its end too
+        context.addService(new DependencyWatch(outageCheckMs)
+                .watch("MongoDB", "every API call answers 503 and client publications wait in their queues until it is back",
+                        () -> db.runCommand(new org.bson.Document("ping", 1)))
+                .watch("RabbitMQ", "sends are still accepted (stored) and delivered when it is back; group changes and "
+                        + "archives answer 503; MQTT clients, webhooks and bridges wait", brokerCheck::requireReachable),
+                true, true);
         // readiness (/observe/health/ready): both dependencies reachable, besides Camel's own route checks
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         if (health != null) {

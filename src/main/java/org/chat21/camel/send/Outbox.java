@@ -195,7 +195,9 @@ public class Outbox {
             }
         }
         if (!claimed.isEmpty()) {
-            LOG.warn("relaying {} accepted message(s) not delivered yet", claimed.size());
+            // INFO: catching up after an outage or a restart is the relay's ordinary work; a delivery that keeps
+            // failing is parked and logged at ERROR
+            LOG.info("relaying {} accepted message(s) not delivered yet", claimed.size());
         }
         return claimed;
     }

@@ -1,0 +1,45 @@
+package org.chat21.camel.operations;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.turbo.TurboFilter;
+import ch.qos.logback.core.spi.FilterReply;
+import org.slf4j.Marker;
+
+/**
+ * Drops the broker clients' own lines about a lost or refused connection (Spring AMQP's listener containers
+ * log an ERROR per consumer, 16 for one RabbitMQ restart): {@link DependencyWatch} says it once, with what
+ * it affects, and says when it is back. Everything else those loggers say is kept. Set in logback.xml.
+ */
+public class ConnectionLossFilter extends TurboFilter {
+    private static final String[] LOGGERS = {
+            "org.apache.camel.component.springrabbit", "org.springframework.amqp", "com.rabbitmq.client"};
+    private static final String[] LOSSES = {
+            "Consumer canceled - channel closed", "Cannot connect to server", "Consumer failed to start",
+            "Failed to check/redeclare", "An unexpected connection driver error occurred",
+            "Channel shutdown", "Connection refused",
+            // a publication requeued because a dependency is down (the only failure the observer leaves unhandled)
+            "Execution of Rabbit message listener failed"};
+
+    @Override
+    public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+        if (format == null || !level.isGreaterOrEqual(Level.WARN) || !fromBrokerClient(logger.getName())) {
+            return FilterReply.NEUTRAL;
+        }
+        for (String loss : LOSSES) {
+            if (format.startsWith(loss)) {
+                return FilterReply.DENY;
+            }
+        }
+        return FilterReply.NEUTRAL;
+    }
+
+    private static boolean fromBrokerClient(String name) {
+        for (String prefix : LOGGERS) {
+            if (name.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
