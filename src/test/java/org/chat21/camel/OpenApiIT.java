@@ -10,10 +10,14 @@ import io.swagger.v3.oas.models.security.SecurityScheme;
 import io.swagger.v3.parser.OpenAPIV3Parser;
 import io.swagger.v3.parser.core.models.ParseOptions;
 import io.swagger.v3.parser.core.models.SwaggerParseResult;
+import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.spi.RestRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -37,6 +41,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * REST operation the running service registered (nothing more): path parameters, request bodies, the
  * error shape on every 4xx, the JWT scheme.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OpenApiIT {
     static final Pattern PATH_PARAM = Pattern.compile("\\{([^}]+)}");
     static final String ERROR_REF = "#/components/schemas/Error";
@@ -226,6 +231,36 @@ class OpenApiIT {
         assertEquals(401, refused.statusCode());
         Map<String, Object> body = org.chat21.camel.common.Json.readMap(refused.body());
         assertEquals(schemaProperties("Error").keySet(), body.keySet());
+    }
+
+    /** Behind a proxy the server is absolute, from the X-Forwarded headers. */
+    @Test
+    void behindAProxyTheServerIsTheProxys() {
+        HttpResponse<String> proxied = svc.send(HttpRequest.newBuilder(URI.create(svc.base() + "/api/openapi.json"))
+                .timeout(Duration.ofSeconds(10)).header("X-Forwarded-Proto", "https")
+                .header("X-Forwarded-Host", "chat.example.com").GET().build());
+        OpenAPI seen = new OpenAPIV3Parser().readContents(proxied.body(), null, new ParseOptions()).getOpenAPI();
+        assertEquals("https://chat.example.com/api", seen.getServers().get(0).getUrl());
+    }
+
+    /**
+     * The document is built from the REST definitions of the moment, not once at start-up: a verb added
+     * while the service runs (as a route reload does) is in the next document. Last: it adds a verb.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void followsTheRestDefinitionsOfTheMoment() throws Exception {
+        assertFalse(response.body().contains("/{app_id}/probe"));
+        svc.main.getCamelContext().addRoutes(new RouteBuilder() {
+            @Override
+            public void configure() {
+                rest("/{app_id}").get("/probe").id("probe").description("added at run time").to("direct:info");
+            }
+        });
+        OpenAPI after = new OpenAPIV3Parser().readContents(svc.get("/api/openapi.json", null).body(), null,
+                new ParseOptions()).getOpenAPI();
+        assertEquals("probe", after.getPaths().get("/{app_id}/probe").getGet().getOperationId());
+        assertEquals(doc.getPaths().size() + 1, after.getPaths().size());
     }
 
     @SuppressWarnings("unchecked")
