@@ -79,6 +79,7 @@ class OpenApiIT {
         assertEquals(response.body(), withBadToken.body());
         // the other API paths still are
         assertEquals(401, svc.get("/api/" + svc.appId + "/getInfo", null).statusCode());
+        assertNotNull(svc.main.getCamelContext().getRoute("openapi"), "the document's route, by its id");
     }
 
     @Test
