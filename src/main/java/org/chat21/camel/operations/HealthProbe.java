@@ -2,6 +2,7 @@ package org.chat21.camel.operations;
 
 import java.net.HttpURLConnection;
 import java.net.URI;
+import java.util.Map;
 
 /**
  * The container's HEALTHCHECK: {@code java -cp chat21-camel.jar org.chat21.camel.operations.HealthProbe}
@@ -14,13 +15,7 @@ public final class HealthProbe {
     }
 
     public static void main(String[] args) {
-        String port = System.getenv().getOrDefault("MANAGEMENT_PORT", "9876");
-        String host = System.getenv().getOrDefault("MANAGEMENT_HOST", "");
-        // a wildcard bind is reached on loopback
-        if (host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
-            host = "127.0.0.1";
-        }
-        String url = "http://" + host + ":" + port + "/observe/health/ready";
+        String url = url(System.getenv());
         int status;
         try {
             HttpURLConnection http = (HttpURLConnection) URI.create(url).toURL().openConnection();
@@ -35,5 +30,15 @@ public final class HealthProbe {
         }
         System.out.println(url + ": " + status);
         System.exit(status == 200 ? 0 : 1);
+    }
+
+    /** The readiness URL on the management port the service was given (MANAGEMENT_HOST, MANAGEMENT_PORT). */
+    static String url(Map<String, String> env) {
+        String host = env.getOrDefault("MANAGEMENT_HOST", "");
+        // a wildcard bind is reached on loopback
+        if (host.isBlank() || host.equals("0.0.0.0") || host.equals("::")) {
+            host = "127.0.0.1";
+        }
+        return "http://" + host + ":" + env.getOrDefault("MANAGEMENT_PORT", "9876") + "/observe/health/ready";
     }
 }
