@@ -5,6 +5,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
+import org.chat21.camel.infra.StartupFailure;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
@@ -35,10 +36,14 @@ public final class Application {
         } catch (Throwable e) {
             code = 1;
             Throwable missing = e;
-            while (missing != null && !(missing instanceof java.nio.file.NoSuchFileException)) {
+            while (missing != null && !(missing instanceof java.nio.file.NoSuchFileException)
+                    && !(missing instanceof StartupFailure)) {
                 missing = missing.getCause();
             }
-            if (missing != null) {
+            if (missing instanceof StartupFailure) {
+                // a configuration the operator fixes: what to do, in one line
+                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", missing.getMessage());
+            } else if (missing != null) {
                 // the routes' directory is not where the pattern says: the usual mistake, told plainly
                 LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}",
                         Chat21Setup.noRoutes(missing.getMessage() + " does not exist under "

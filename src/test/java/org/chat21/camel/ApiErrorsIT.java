@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every refusal: status, JSON body, no stack trace, and nothing written. */
+@RequiresRabbitMQ
 class ApiErrorsIT {
     static ServiceHarness svc;
     static String app;

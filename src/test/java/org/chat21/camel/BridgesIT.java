@@ -36,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sent in Chat21 arrives there, what is written there arrives in Chat21 through the send pipeline (stored,
  * delivered, in history), once, and never comes back out where it came in.
  */
+@RequiresRabbitMQ
 class BridgesIT {
     static final String TOKEN = "123456:TEST-token";
     static final String CHAT = "-100777";

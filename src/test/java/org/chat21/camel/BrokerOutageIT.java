@@ -18,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * being accepted at once (the broker is not on the request's path: stored in the outbox is accepted), every
  * accepted message is delivered exactly once after the broker is back, and the service reconnects on its own.
  */
+@RequiresRabbitMQ
 class BrokerOutageIT {
 
     @Test

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Archive and delete (spec 7), push instances, notify, and history paging, through HTTP and RabbitMQ. */
+@RequiresRabbitMQ
 class ConversationsIT {
     static ServiceHarness svc;
     static String app;

@@ -23,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sending and delivery through HTTP, the machine's RabbitMQ and a MongoDB-wire store. */
+@RequiresRabbitMQ
 class DeliveryIT {
     static ServiceHarness svc;
 

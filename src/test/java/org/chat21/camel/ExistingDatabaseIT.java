@@ -26,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and documents of their shape), serves its history, delivers new messages and keeps a job done twice
  * from leaving a second copy, having said once what it found.
  */
+@RequiresRabbitMQ
 class ExistingDatabaseIT {
     static final String ALICE = "alice";
     static final String BOB = "bob";

@@ -30,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The groups API (spec 6) through HTTP, watching RabbitMQ the way members' clients do. Member names come
  * from a real contacts service (a local HTTP server) that knows some users and not others.
  */
+@RequiresRabbitMQ
 class GroupsIT {
     static ServiceHarness svc;
     static HttpServer contacts;

@@ -35,8 +35,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (configured by deploy/rabbitmq/setup-local.sh), publishing what Chat21 clients publish (spec 8) and
  * subscribed to their own timeline {@code apps/<app>/users/<me>/#}.
  */
+@RequiresRabbitMQ(webMqtt = true)
 class MqttClientsIT {
-    static final String WEB_MQTT = System.getenv().getOrDefault("TEST_WEB_MQTT_URI", "ws://127.0.0.1:15675/ws");
+    static final String WEB_MQTT = TestBroker.WEB_MQTT;
     static ServiceHarness svc;
 
     @BeforeAll

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * is seen by the other's (cached) group delivery before its next delivery to that group. A message is
  * delivered by the instance that accepted it, so sending through an instance picks who delivers.
  */
+@RequiresRabbitMQ
 class MultiInstanceIT {
     static ServiceHarness a;
     static ServiceHarness b;

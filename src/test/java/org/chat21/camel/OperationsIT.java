@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Health, readiness and metrics on the management port (camel-observability-services): ready only while
  * MongoDB and RabbitMQ are reachable; Prometheus metrics with the service's own counters beside Camel's.
  */
+@RequiresRabbitMQ
 class OperationsIT {
 
     static double metric(ServiceHarness svc, String name) {

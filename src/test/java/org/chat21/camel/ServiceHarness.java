@@ -81,6 +81,11 @@ final class ServiceHarness implements AutoCloseable {
 
     private ServiceHarness(Map<String, String> extra, MongoServer shareMongo, String run,
                            BiConsumer<MongoDatabase, String> prepare) throws Exception {
+        // the machine's RabbitMQ, checked once: without it, one line and no waiting (a service given a broker
+        // of its own does not need it)
+        if (!extra.containsKey("chat21.rabbitmq.uri")) {
+            TestBroker.require();
+        }
         this.run = run;
         this.appId = "app" + run;
         this.shared = shareMongo != null;
@@ -235,6 +240,7 @@ final class ServiceHarness implements AutoCloseable {
         final Channel channel;
 
         Subscriber(String... bindings) throws Exception {
+            TestBroker.require();
             ConnectionFactory cf = new ConnectionFactory();
             cf.setUri(RABBIT);
             connection = cf.newConnection("chat21-camel-test");

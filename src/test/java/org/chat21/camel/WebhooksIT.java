@@ -33,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Endpoints: /ok (always 200), /flaky (its first three POSTs fail), /slow (never answers), /dead (503 until
  * told otherwise); the push notify URL is /push.
  */
+@RequiresRabbitMQ
 class WebhooksIT {
     static final String SECRET = "s3cret";
     static final String PUSH_TOKEN = "push-" + UUID.randomUUID();

@@ -148,6 +148,7 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("platform-http-engine", new ApiHttpEngine(httpPort));
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
+        requireStandIns(mongo.isEmpty(), rabbitUri.trim().isEmpty());
         if (mongo.isEmpty()) {
             EmbeddedMongo embedded = new EmbeddedMongo(Path.of(dataDir));
             embedded.start();
@@ -321,6 +322,31 @@ public class Chat21Setup implements CamelConfiguration {
         if (webhooksEnabled) {
             LOG.info("webhooks: {} endpoint(s), events {}", endpoints.endpoints().size() - (push == null ? 0 : 1),
                     String.join(",", subscribed));
+        }
+    }
+
+    /** Classes of the embedded stand-ins, which the production image leaves out (deploy/standins.txt). */
+    private static final List<String> STAND_IN_CLASSES = List.of("de.bwaldvogel.mongo.MongoServer",
+            "de.bwaldvogel.mongo.backend.h2.H2Backend", "org.h2.mvstore.MVStore", "org.apache.qpid.server.SystemLauncher");
+
+    /**
+     * A store or broker URI left unset needs the embedded stand-ins; in an image without them (the Dockerfile's
+     * default) that is a configuration error, told in one line, before anything starts.
+     */
+    static void requireStandIns(boolean noMongoUri, boolean noRabbitUri) {
+        if (!noMongoUri && !noRabbitUri) {
+            return;
+        }
+        for (String name : STAND_IN_CLASSES) {
+            try {
+                Class.forName(name, false, Chat21Setup.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                String unset = noMongoUri && noRabbitUri ? "MONGODB_URI and RABBITMQ_URI are" : noMongoUri
+                        ? "MONGODB_URI is" : "RABBITMQ_URI is";
+                throw new StartupFailure(unset + " not set, and the embedded stand-ins (mongo-java-server, "
+                        + "Qpid Broker-J) are not in this image: set MONGODB_URI and RABBITMQ_URI to your MongoDB "
+                        + "and RabbitMQ (or build the image with --build-arg STANDINS=true)");
+            }
         }
     }
 
