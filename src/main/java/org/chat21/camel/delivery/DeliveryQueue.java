@@ -2,6 +2,7 @@ package org.chat21.camel.delivery;
 
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.common.BatchWorkers;
+import org.chat21.camel.common.Unavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,7 @@ public class DeliveryQueue extends ServiceSupport {
             } catch (RuntimeException e) {
                 // the route's exception comes wrapped (CamelExecutionException): say what actually failed
                 Throwable cause = e.getCause() != null ? e.getCause() : e;
-                if (unavailable(cause)) {
+                if (Unavailable.is(cause)) {
                     // the broker or the store is down: operations.DependencyWatch says so once
                     LOG.debug("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
                 } else {
@@ -48,19 +49,6 @@ public class DeliveryQueue extends ServiceSupport {
                 }
             }
         });
-    }
-
-    /** A dependency's absence (as routes/policies.yaml lists them for 503), anywhere in the cause chain. */
-    static boolean unavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String type = t.getClass().getName();
-            if (type.startsWith("org.springframework.amqp.") || type.startsWith("com.rabbitmq.client.")
-                    || type.startsWith("com.mongodb.MongoSocket") || type.equals("com.mongodb.MongoTimeoutException")
-                    || t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Hands an accepted (stored) message over for delivery; when the queue is full the relay delivers it. */

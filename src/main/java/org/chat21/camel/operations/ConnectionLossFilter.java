@@ -16,7 +16,8 @@ public class ConnectionLossFilter extends TurboFilter {
             "org.apache.camel.component.springrabbit", "org.springframework.amqp", "com.rabbitmq.client"};
     private static final String[] LOSSES = {
             "Consumer canceled - channel closed", "Cannot connect to server", "Consumer failed to start",
-            "Failed to check/redeclare", "An unexpected connection driver error occurred",
+            "basicConsume failed", "Error creating consumer", "Failed to check/redeclare", "Failed to redeclare elements", "Failed to declare",
+            "Queue declaration failed", "An unexpected connection driver error occurred",
             "Channel shutdown", "Connection refused",
             // a publication requeued because a dependency is down (the only failure the observer leaves unhandled)
             "Execution of Rabbit message listener failed"};

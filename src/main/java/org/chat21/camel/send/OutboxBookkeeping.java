@@ -1,6 +1,7 @@
 package org.chat21.camel.send;
 
 import org.apache.camel.support.service.ServiceSupport;
+import org.chat21.camel.common.Unavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,7 +65,11 @@ public class OutboxBookkeeping extends ServiceSupport {
                 ids.clear();
             }
         } catch (RuntimeException e) {
-            LOG.warn("outbox bookkeeping failed; the relay will deliver those messages again: {}", e.toString());
+            if (Unavailable.is(e)) {
+                LOG.debug("outbox bookkeeping failed; the relay will deliver those messages again: {}", e.toString());
+            } else {
+                LOG.warn("outbox bookkeeping failed; the relay will deliver those messages again: {}", e.toString());
+            }
         }
     }
 }
