@@ -18,6 +18,8 @@ import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
 import org.chat21.camel.delivery.DeliveryQueue;
 import org.chat21.camel.delivery.TimelinePublisher;
+import org.chat21.camel.events.EventStreams;
+import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.group.Contacts;
 import org.chat21.camel.group.GroupChangeListener;
 import org.chat21.camel.group.GroupDirectory;
@@ -130,6 +132,24 @@ public class Chat21Setup implements CamelConfiguration {
     String pushNotifyUrl;
     @PropertyInject("chat21.push.admin-token")
     String pushAdminToken;
+    @PropertyInject("camel.rest.context-path")
+    String basePath;
+    @PropertyInject("chat21.events.keep-alive-ms")
+    long eventsKeepAliveMs;
+    @PropertyInject("chat21.events.retry-ms")
+    long eventsRetryMs;
+    @PropertyInject("chat21.events.max-streams")
+    int eventsMaxStreams;
+    @PropertyInject("chat21.events.max-streams-per-user")
+    int eventsMaxPerUser;
+    @PropertyInject("chat21.events.buffer")
+    int eventsBuffer;
+    @PropertyInject("chat21.events.prefetch")
+    int eventsPrefetch;
+    @PropertyInject("chat21.events.queue-max-length")
+    int eventsMaxQueued;
+    @PropertyInject("chat21.events.replay-page")
+    int eventsReplayPage;
 
     /** Sets the service up in a camel-main configuration (the application's, or a test's). */
     public static void addTo(MainConfigurationProperties configuration) {
@@ -237,6 +257,14 @@ public class Chat21Setup implements CamelConfiguration {
 
         webhooks(context, connections, db);
 
+        // the timeline as server-sent events: a Vert.x handler on the API router, its streams closed (and their
+        // queues deleted) when the service stops, before the broker connection closes
+        EventStreams events = new EventStreams(bean(context, "authenticator", Authenticator.class), connections,
+                timelineExchange, db, new EventStreams.Settings(eventsKeepAliveMs, eventsRetryMs, eventsMaxStreams,
+                eventsMaxPerUser, eventsBuffer, eventsPrefetch, eventsMaxQueued, eventsReplayPage));
+        context.getRegistry().bind("eventStreams", events);
+        context.addService(events, true, true);
+
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
         // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
         ServiceMetrics metrics = new ServiceMetrics();
@@ -258,6 +286,7 @@ public class Chat21Setup implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                events.mount(started, httpPort, basePath);
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
                 if (registry != null) {
                     metrics.bind(registry, db.getCollection("outbox"), retries::count);
