@@ -4,9 +4,8 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import org.apache.camel.CamelContext;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.common.ApiException;
@@ -93,12 +92,7 @@ public class EventStreams extends ServiceSupport {
      * Puts the handler on the API server's router (once Camel's routes are on it), ahead of the REST routes
      * (a user id could otherwise match one of their path parameters). {@code basePath}: BASEURL.
      */
-    public void mount(CamelContext context, int port, String basePath) {
-        VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
-                VertxPlatformHttpRouter.getRouterNameFromPort(port));
-        if (router == null) {
-            throw new IllegalStateException("no Vert.x router for port " + port + ": the events stream cannot be served");
-        }
+    public void mount(Router router, String basePath) {
         String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;
         router.route(HttpMethod.GET, base + "/:app_id/:user_id/events").order(Integer.MIN_VALUE + 1).handler(this::handle);
     }

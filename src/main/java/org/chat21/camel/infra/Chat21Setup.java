@@ -19,6 +19,8 @@ import org.chat21.camel.delivery.CopyStore;
 import org.chat21.camel.delivery.DeliveryQueue;
 import org.chat21.camel.delivery.TimelinePublisher;
 import org.chat21.camel.events.EventStreams;
+import org.chat21.camel.demo.DemoPage;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.group.Contacts;
 import org.chat21.camel.group.GroupChangeListener;
@@ -286,7 +288,14 @@ public class Chat21Setup implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                events.mount(started, httpPort, basePath);
+                // the events stream and the demo page: Vert.x handlers on the API server's router
+                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(started,
+                        VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
+                if (router == null) {
+                    throw new IllegalStateException("no Vert.x router on port " + httpPort + " for the events stream");
+                }
+                events.mount(router, basePath);
+                DemoPage.mount(router, basePath);
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
                 if (registry != null) {
                     metrics.bind(registry, db.getCollection("outbox"), retries::count);
