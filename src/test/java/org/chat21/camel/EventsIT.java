@@ -42,7 +42,8 @@ class EventsIT {
     @BeforeAll
     static void start() throws Exception {
         svc = new ServiceHarness(Map.of("chat21.events.keep-alive-ms", "400", "chat21.events.buffer", "20",
-                "chat21.events.max-streams-per-user", "3", "chat21.events.replay-page", "2"), null);
+                "chat21.events.max-streams-per-user", "3", "chat21.events.max-streams", "6",
+                "chat21.events.replay-page", "2"), null);
         app = svc.appId;
     }
 
@@ -237,7 +238,9 @@ class EventsIT {
 
     @Test
     @Order(6)
-    void streamsPerUserAreCapped() throws Exception {
+    void streamsAreCappedPerUserAndInAll() throws Exception {
+        EventStreams streams = svc.main.getCamelContext().getRegistry().lookupByNameAndType("eventStreams", EventStreams.class);
+        waitUntil(() -> streams.openStreams() == 0, 10_000, "the earlier tests' streams let go");
         List<SseClient> open = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -245,13 +248,20 @@ class EventsIT {
             }
             SseClient fourth = SseClient.open(url("gus", "jwt=" + svc.user("gus")));
             assertEquals(429, fourth.status());
+            assertTrue(fourth.response.headers().firstValue("Retry-After").isPresent());
             assertEquals(false, Json.readMap(fourth.body()).get("success"));
+            for (String user : List.of("ida", "jon", "kim")) {
+                open.add(stream(user));
+            }
+            SseClient seventh = SseClient.open(url("lou", "jwt=" + svc.user("lou")));
+            assertEquals(503, seventh.status(), "six streams in all");
+            assertTrue(seventh.response.headers().firstValue("Retry-After").isPresent());
+            assertEquals(false, Json.readMap(seventh.body()).get("success"));
         } finally {
             for (SseClient c : open) {
                 c.close();
             }
         }
-        EventStreams streams = svc.main.getCamelContext().getRegistry().lookupByNameAndType("eventStreams", EventStreams.class);
         waitUntil(() -> streams.openStreams() == 0, 10_000, "closed streams are let go");
         try (SseClient again = stream("gus")) {
             assertEquals(200, again.status());
