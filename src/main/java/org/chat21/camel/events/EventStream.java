@@ -40,7 +40,7 @@ final class EventStream {
         this.appId = appId;
         this.userId = userId;
         this.from = from;
-        String start = from != null ? from.toString() : new TimelineEvent.Position(System.currentTimeMillis(), "").toString();
+        TimelineEvent.Position start = from != null ? from : new TimelineEvent.Position(System.currentTimeMillis(), "");
         this.buffer = new StreamBuffer(owner.settings().buffer(), owner.settings().buffer() * 2, start);
     }
 

@@ -12,7 +12,11 @@ import java.util.List;
  * held ones follow it, without the copies the replay already wrote (a copy stored before the replay's query
  * may be published after the stream's queue was bound: it would come twice). A reader that falls
  * {@code capacity} events behind overflows the buffer: nothing is dropped silently, the stream is closed
- * and the client resumes from its last event id. Thread-safe.
+ * and the client resumes from its last event id.
+ *
+ * <p>The position only moves forward: every event's id is the newest copy position written so far (or the
+ * start). A copy that comes live after a newer one (two delivery workers, the relay) is written but leaves
+ * the position where it is, so a client resuming after both gets neither again. Thread-safe.
  */
 final class StreamBuffer {
     /** A frame to write, and whether it moved the stream's position. */
@@ -27,14 +31,14 @@ final class StreamBuffer {
     private final LinkedHashSet<String> replayed = new LinkedHashSet<>();
     private boolean live;
     private boolean overflowed;
-    private String position;
+    private TimelineEvent.Position position;
 
     /**
      * @param capacity   events waiting to be written at most (held ones included)
      * @param remembered replayed copy ids kept to drop their live duplicates
      * @param position   where the stream starts: the client's last event id, or now
      */
-    StreamBuffer(int capacity, int remembered, String position) {
+    StreamBuffer(int capacity, int remembered, TimelineEvent.Position position) {
         this.capacity = capacity;
         this.remembered = remembered;
         this.position = position;
@@ -92,23 +96,23 @@ final class StreamBuffer {
         return live;
     }
 
-    /** The next frame to write, or null. Its id: a copy's own, for anything else the position so far. */
+    /** The next frame to write, or null. Its id: the position after it. */
     synchronized Frame poll() {
         TimelineEvent event = pending.poll();
         if (event == null) {
             return null;
         }
-        if (event.copyId() != null) {
-            position = event.copyId();
+        if (event.copy() != null && event.copy().after(position)) {
+            position = event.copy();
         }
-        return new Frame(event.frame(position), event.copyId() != null);
+        return new Frame(event.frame(position.toString()), event.copy() != null);
     }
 
     synchronized int pendingSize() {
         return pending.size();
     }
 
-    synchronized String position() {
+    synchronized TimelineEvent.Position position() {
         return position;
     }
 

@@ -18,13 +18,13 @@ import java.util.regex.Pattern;
  * name ({@code clientadded}, {@code clientupdated}, {@code clientdeleted}...) and one line of JSON
  * {@code {"topic": <routing key>, "payload": <the published JSON>}}. A timeline copy
  * ({@code apps.<app>.users.<u>.messages.<cw>.clientadded}) has a position in the store,
- * {@code <timestamp>-<message_id>}, the order the replay reads the {@code messages} collection in: that is
- * its event id. Other events (status and conversation updates, group changes) are not stored as such; they
- * carry the stream's position at that moment as their id, so resuming after them misses no copy.
+ * {@code <timestamp>-<message_id>}, the order the replay reads the {@code messages} collection in. Other
+ * events (status and conversation updates, group changes) are not stored as such. Every event's id is the
+ * stream's position after it (see {@link StreamBuffer}), so resuming after any of them misses no copy.
  *
- * @param copyId the copy's position, or null for an event that is not a stored copy
+ * @param copy the copy's position, or null for an event that is not a stored copy
  */
-public record TimelineEvent(String name, String data, String copyId) {
+public record TimelineEvent(String name, String data, Position copy) {
     private static final Pattern POSITION = Pattern.compile("(\\d{1,19})-(.{0," + Ids.MAX_LENGTH + "})");
 
     /** A position in a timeline: after the copy of this timestamp and message id (an empty id: before any at it). */
@@ -67,21 +67,26 @@ public record TimelineEvent(String name, String data, String copyId) {
         if (payload == null) {
             payload = TextNode.valueOf(new String(body, StandardCharsets.UTF_8));
         }
-        String copyId = null;
+        Position copy = null;
         JsonNode ts = payload.get("timestamp");
         JsonNode id = payload.get("message_id");
         if (isCopy(routingKey) && ts != null && ts.isIntegralNumber() && ts.canConvertToLong() && id != null
                 && id.isTextual()) {
-            copyId = new Position(ts.asLong(), id.textValue()).toString();
+            copy = new Position(ts.asLong(), id.textValue());
         }
-        return new TimelineEvent(name(routingKey), data(routingKey, payload), copyId);
+        return new TimelineEvent(name(routingKey), data(routingKey, payload), copy);
     }
 
     /** A stored copy, as the replay reads it (as published: without the store's {@code _id}). */
     public static TimelineEvent stored(String routingKey, Map<String, Object> copy, Position position) {
         Map<String, Object> view = new java.util.LinkedHashMap<>(copy);
         view.remove("_id");
-        return new TimelineEvent(name(routingKey), data(routingKey, Json.MAPPER.valueToTree(view)), position.toString());
+        return new TimelineEvent(name(routingKey), data(routingKey, Json.MAPPER.valueToTree(view)), position);
+    }
+
+    /** The copy's position as an event id, or null when this is not a stored copy. */
+    public String copyId() {
+        return copy == null ? null : copy.toString();
     }
 
     /** The event as written on the stream, with {@code id} its id. */
