@@ -133,6 +133,11 @@ class EventsIT {
         assertEquals(400, badId.status());
         assertEquals(false, Json.readMap(badId.body()).get("success"));
 
+        // an id that would widen the binding key (apps.<app>.users.*.#) is refused, even to an admin
+        SseClient wildcard = SseClient.open(url("*", "jwt=" + TestTokens.admin("ops", app)));
+        assertEquals(400, wildcard.status());
+        assertEquals(false, Json.readMap(wildcard.body()).get("success"));
+
         // the token in the query (browsers' EventSource sends no headers), and an admin of the app
         try (SseClient own = SseClient.open(url("bob", "jwt=" + svc.user("bob")));
              SseClient admin = SseClient.open(url("bob", "jwt=" + TestTokens.admin("ops", app)))) {
@@ -210,10 +215,11 @@ class EventsIT {
                     + svc.user("fay") + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.flush();
             waitUntil(() -> streams.openStreams() == 2, 10_000, "both streams open");
-            // far more than the socket buffers, Vert.x's write queue and the stream's buffer (20 events) hold
+            // until the stalled stream is cut: more than the socket buffers (a few MB), Vert.x's write queue and
+            // the stream's buffer (20 events) hold
             String big = "x".repeat(200_000);
             List<String> sent = new ArrayList<>();
-            for (int i = 0; i < 40; i++) {
+            for (int i = 0; i < 40 || (i < 200 && streams.openStreams() == 2); i++) {
                 sent.add(send("alice", "fay", big + i));
             }
             // every one, once (two delivery workers may publish them in another order than they were sent)
