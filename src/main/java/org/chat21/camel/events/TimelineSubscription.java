@@ -56,7 +56,11 @@ final class TimelineSubscription implements AutoCloseable {
                         throws IOException {
                     listener.delivered(envelope.getRoutingKey(), body);
                     if (!subscription.closed.get()) {
-                        channel.basicAck(envelope.getDeliveryTag(), false);
+                        try {
+                            channel.basicAck(envelope.getDeliveryTag(), false);
+                        } catch (IOException | RuntimeException e) {
+                            // closed meanwhile: the queue goes with it, nothing is left to acknowledge
+                        }
                     }
                 }
 
