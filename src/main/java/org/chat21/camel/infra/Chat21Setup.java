@@ -18,6 +18,10 @@ import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
 import org.chat21.camel.delivery.DeliveryQueue;
 import org.chat21.camel.delivery.TimelinePublisher;
+import org.chat21.camel.events.EventStreams;
+import org.chat21.camel.demo.DemoPage;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.group.Contacts;
 import org.chat21.camel.group.GroupChangeListener;
 import org.chat21.camel.group.GroupDirectory;
@@ -136,6 +140,24 @@ public class Chat21Setup implements CamelConfiguration {
     String pushNotifyUrl;
     @PropertyInject("chat21.push.admin-token")
     String pushAdminToken;
+    @PropertyInject("camel.rest.context-path")
+    String basePath;
+    @PropertyInject("chat21.events.keep-alive-ms")
+    long eventsKeepAliveMs;
+    @PropertyInject("chat21.events.retry-ms")
+    long eventsRetryMs;
+    @PropertyInject("chat21.events.max-streams")
+    int eventsMaxStreams;
+    @PropertyInject("chat21.events.max-streams-per-user")
+    int eventsMaxPerUser;
+    @PropertyInject("chat21.events.buffer")
+    int eventsBuffer;
+    @PropertyInject("chat21.events.prefetch")
+    int eventsPrefetch;
+    @PropertyInject("chat21.events.queue-max-length")
+    int eventsMaxQueued;
+    @PropertyInject("chat21.events.replay-page")
+    int eventsReplayPage;
 
     /** Sets the service up in a camel-main configuration (the application's, or a test's). */
     public static void addTo(MainConfigurationProperties configuration) {
@@ -222,7 +244,9 @@ public class Chat21Setup implements CamelConfiguration {
 
         // a stop refuses new requests (503), finishes those in flight and the queued deliveries, before any
         // route stops; readiness DOWN meanwhile
-        GracefulShutdown shutdown = new GracefulShutdown(httpPort, shutdownDrainMs, deliveries, path -> false);
+        GracefulShutdown shutdown = new GracefulShutdown(httpPort, shutdownDrainMs, deliveries,
+                // event streams never end by themselves: not waited for (closed when their service stops)
+                path -> path.endsWith("/events"));
         context.addLifecycleStrategy(shutdown);
         context.addStartupListener(shutdown);
         if (health != null) {
@@ -260,6 +284,14 @@ public class Chat21Setup implements CamelConfiguration {
 
         webhooks(context, connections, db);
 
+        // the timeline as server-sent events: a Vert.x handler on the API router, its streams closed (and their
+        // queues deleted) when the service stops, before the broker connection closes
+        EventStreams events = new EventStreams(bean(context, "authenticator", Authenticator.class), connections,
+                timelineExchange, db, new EventStreams.Settings(eventsKeepAliveMs, eventsRetryMs, eventsMaxStreams,
+                eventsMaxPerUser, eventsBuffer, eventsPrefetch, eventsMaxQueued, eventsReplayPage));
+        context.getRegistry().bind("eventStreams", events);
+        context.addService(events, true, true);
+
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
         // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
         ServiceMetrics metrics = new ServiceMetrics();
@@ -281,6 +313,14 @@ public class Chat21Setup implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                // the events stream and the demo page: Vert.x handlers on the API server's router
+                VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(started,
+                        VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));
+                if (router == null) {
+                    throw new IllegalStateException("no Vert.x router on port " + httpPort + " for the events stream");
+                }
+                events.mount(router, basePath);
+                DemoPage.mount(router, basePath);
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
                 if (registry != null) {
                     metrics.bind(registry, db.getCollection("outbox"), retries::count);

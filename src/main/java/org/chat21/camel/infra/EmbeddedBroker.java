@@ -40,6 +40,9 @@ public class EmbeddedBroker extends ServiceSupport {
         context.put("qpid.amqp_port", port);
         context.put("qpid.work_dir", workDir.toAbsolutePath().toString());
         context.put("QPID_WORK", workDir.toAbsolutePath().toString());
+        // channels per connection as RabbitMQ allows (Qpid's default is 256): each open event stream holds one
+        // of the service's connection, besides the publishers' cached channels
+        context.put("qpid.port.sessionCountLimit", "2047");
         Map<String, Object> attributes = new HashMap<>();
         attributes.put(SystemConfig.TYPE, "Memory");
         attributes.put(SystemConfig.INITIAL_CONFIGURATION_LOCATION,

@@ -59,6 +59,8 @@ public final class Indexes {
     public static Uniqueness ensure(MongoDatabase db) {
         boolean messages = unique(db, MESSAGES);
         db.getCollection("messages").createIndex(ascending("timelineOf", "conversWith"));
+        // a resumed event stream reads a timeline after a (timestamp, message_id) position (events.TimelineReplay)
+        db.getCollection("messages").createIndex(ascending("timelineOf", "timestamp", "message_id"));
 
         boolean conversations = unique(db, CONVERSATIONS);
         MongoCollection<Document> conversationCollection = db.getCollection("conversations");
