@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * A stop (SIGTERM, or the context stopped) that loses nothing and answers every request: before Camel stops
+ * Requests during start-up get 503 with {@code Retry-After} until every route is started. A stop (SIGTERM, or
+ * the context stopped) loses nothing and answers every request: before Camel stops
  * any route, new HTTP requests are answered 503 with {@code Retry-After} (never the 404 of a route already
  * gone), the requests in flight are finished, and the messages handed to the delivery queue are delivered;
  * then Camel's graceful route shutdown lets the consumers finish their current jobs and ack, and the
@@ -32,6 +33,9 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     private final Predicate<String> longLived;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
+    /** false until every route is started: requests meanwhile get 503, not the 404 of a route not there yet */
+    private volatile boolean serving;
+    private volatile boolean mounted;
 
     /**
      * @param drainMs   how long the stop waits for requests in flight, then as long again for the delivery queue
@@ -53,23 +57,39 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        // as early as the router exists: while the routes are still being added, 503 rather than a 404
+        mount(context, false);
     }
 
     @Override
     public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
+        mount(context, true);
+        serving = true;
+    }
+
+    private void mount(CamelContext context, boolean last) {
+        if (mounted) {
+            return;
+        }
         VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(context,
                 VertxPlatformHttpRouter.getRouterNameFromPort(port));
         if (router == null) {
-            LOG.warn("no Vert.x router found for port {}; requests during a stop will not be drained", port);
+            if (last) {
+                LOG.warn("no Vert.x router found for port {}; requests during a stop will not be drained", port);
+            }
             return;
         }
         router.route().order(Integer.MIN_VALUE).handler(this::gate);
+        mounted = true;
     }
 
     private void gate(RoutingContext ctx) {
-        if (stopping) {
-            ctx.response().putHeader("Retry-After", RETRY_AFTER).putHeader("Connection", "close");
-            JsonErrorPages.end(ctx, 503, "service is shutting down, try again");
+        if (stopping || !serving) {
+            ctx.response().putHeader("Retry-After", stopping ? RETRY_AFTER : "1");
+            if (stopping) {
+                ctx.response().putHeader("Connection", "close");
+            }
+            JsonErrorPages.end(ctx, 503, stopping ? "service is shutting down, try again" : "service is starting, try again");
             return;
         }
         if (!longLived.test(ctx.request().path())) {
