@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * SIGTERM under load, the packaged jar in embedded mode (its store in an H2 file the test opens afterwards):
+ * Start-up, then SIGTERM under load, the packaged jar in embedded mode (its store in an H2 file the test opens afterwards):
  * every request is answered 200, or 503 with Retry-After once the stop has begun, never 404 or another
  * error; no ERROR line is logged; and every message answered 200 was delivered (both copies stored, the
  * outbox empty) before the process exited.
@@ -60,9 +60,26 @@ class ShutdownIT {
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         AtomicInteger refused = new AtomicInteger();
         try {
-            ServiceHarness.waitUntil(() -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200,
-                    90_000, "the service did not start");
+            // while it starts: no answer (not listening yet), then 503 with Retry-After until every route is
+            // there, then the route's own answer (401: no token); never a 404
+            List<String> starting = new ArrayList<>();
+            URI info = URI.create("http://127.0.0.1:" + port + "/api/tilechat/getInfo");
+            ServiceHarness.waitUntil(() -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(info).timeout(Duration.ofSeconds(2)).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    starting.add(r.statusCode() + (r.headers().firstValue("Retry-After").isPresent() ? " retry" : "")
+                            + " " + r.body());
+                    return r.statusCode() == 401;
+                } catch (java.io.IOException notListening) {
+                    Thread.sleep(20);
+                    return false;
+                }
+            }, 90_000, "the service did not start");
+            for (String answer : starting) {
+                assertTrue(answer.startsWith("401 ") || answer.startsWith("503 retry {"), "while starting: " + answer);
+            }
+            System.out.println("while starting: " + (starting.size() - 1) + " answered 503");
 
             // senders that go on until the connection is refused (the process is gone)
             List<Thread> senders = new ArrayList<>();
