@@ -22,6 +22,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RouteReloadIT {
 
+    /** As an editor or a config map saves: a new file renamed over the old one (one file event, never empty). */
+    static void save(Path file, String content) throws Exception {
+        Path temp = file.resolveSibling(file.getFileName() + ".saving");
+        Files.writeString(temp, content);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
     static java.util.Set<String> routeIds(CamelContext context) {
         return new java.util.TreeSet<>(context.getRoutes().stream().map(Route::getRouteId).toList());
     }
@@ -44,7 +51,7 @@ class RouteReloadIT {
 
             // a flow edited: the banner says something else, and nothing else changes
             Path api = routes.resolve("api.yaml");
-            Files.writeString(api, Files.readString(api).replace("(Chat21 HTTP API)", "(edited live)"));
+            save(api, Files.readString(api).replace("(Chat21 HTTP API)", "(edited live)"));
             waitUntil(() -> svc.get("/", null).body().contains("(edited live)"), 20_000, "api.yaml not reloaded");
             assertEquals(200, svc.sendText("reload1", "reload2", "after an edit").statusCode());
             assertEquals(200, svc.get("/api/" + svc.appId + "/getInfo", token).statusCode());
@@ -53,7 +60,7 @@ class RouteReloadIT {
             Path conversations = routes.resolve("conversations.yaml");
             for (int i = 1; i <= 2; i++) {
                 Route old = context.getRoute("archive-conversation");
-                Files.writeString(conversations, "# edit " + i + "\n" + Files.readString(conversations));
+                save(conversations, "# edit " + i + "\n" + Files.readString(conversations));
                 waitUntil(() -> context.getRoute("archive-conversation") != null
                         && context.getRoute("archive-conversation") != old, 20_000, "conversations.yaml not reloaded");
             }
@@ -71,11 +78,11 @@ class RouteReloadIT {
             // a broken file: logged, and the routes it had keep serving
             Path history = routes.resolve("history.yaml");
             String good = Files.readString(history);
-            Files.writeString(history, good + "\n- route: [this is not: a route\n");
+            save(history, good + "\n- route: [this is not: a route\n");
             Thread.sleep(3_000);
             assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
             assertEquals(before, routeIds(context));
-            Files.writeString(history, good);
+            save(history, good);
             assertEquals(200, svc.sendText("reload1", "reload2", "after a broken edit").statusCode());
         }
     }
