@@ -1,23 +1,19 @@
 package org.chat21.camel.delivery;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
 import org.chat21.camel.infra.Indexes;
 import org.chat21.camel.infra.OriginalChat21;
-import org.junit.jupiter.api.AfterEach;
+import org.chat21.camel.infra.MongoStandIn;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,26 +23,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * index stays, so CopyStore writes copies as insert-only upserts (mongo-java-server over the wire).
  */
 class CopyStoreTest {
-    MongoServer server;
-    MongoClient client;
+    @RegisterExtension
+    final MongoStandIn store = new MongoStandIn();
     MongoDatabase db;
     MongoCollection<Document> messages;
     final DeliveryPlanner planner = new DeliveryPlanner();
 
     @BeforeEach
     void setUp() {
-        server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
-        db = client.getDatabase("copies_" + UUID.randomUUID().toString().substring(0, 8));
+        db = store.db();
         messages = db.getCollection("messages");
         OriginalChat21.createIndexes(db);
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.drop();
-        client.close();
-        server.shutdownNow();
     }
 
     static Map<String, Object> message(String id, String text) {

@@ -1,14 +1,11 @@
 package org.chat21.camel.events;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
-import org.junit.jupiter.api.AfterEach;
+import org.chat21.camel.infra.MongoStandIn;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,21 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 /** The replay reads the user's copies after a position, in event-id order, a page at a time (Mongo-wire stand-in). */
 class TimelineReplayTest {
-    MongoServer server;
-    MongoClient client;
+    @RegisterExtension
+    final MongoStandIn store = new MongoStandIn();
     MongoDatabase db;
 
     @BeforeEach
     void setUp() {
-        server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
-        db = client.getDatabase("replay");
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-        server.shutdownNow();
+        db = store.db();
     }
 
     void copy(String app, String user, long ts, String id) {

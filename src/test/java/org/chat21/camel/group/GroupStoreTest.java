@@ -1,15 +1,12 @@
 package org.chat21.camel.group;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
 import org.chat21.camel.common.ApiException;
-import org.junit.jupiter.api.AfterEach;
+import org.chat21.camel.infra.MongoStandIn;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.Map;
 
@@ -18,23 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Group create through the official driver over the wire protocol, with no unique index on (uid, appId). */
 class GroupStoreTest {
-    MongoServer server;
-    MongoClient client;
+    @RegisterExtension
+    final MongoStandIn mongo = new MongoStandIn();
     MongoDatabase db;
     GroupStore store;
 
     @BeforeEach
     void setUp() {
-        server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
-        db = client.getDatabase("groupstore");
+        db = mongo.db();
         store = new GroupStore(db);
-    }
-
-    @AfterEach
-    void tearDown() {
-        client.close();
-        server.shutdownNow();
     }
 
     static Map<String, Object> group(String appId, String uid, String name) {

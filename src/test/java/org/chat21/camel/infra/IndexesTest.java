@@ -1,17 +1,12 @@
 package org.chat21.camel.infra;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import org.bson.Document;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
-import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,22 +15,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Start-up indexes on a fresh database and on one the original Chat21 servers used (mongo-java-server over the wire). */
 class IndexesTest {
-    MongoServer server;
-    MongoClient client;
+    @RegisterExtension
+    final MongoStandIn store = new MongoStandIn();
     MongoDatabase db;
 
     @BeforeEach
     void setUp() {
-        server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
-        db = client.getDatabase("indexes_" + UUID.randomUUID().toString().substring(0, 8));
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.drop();
-        client.close();
-        server.shutdownNow();
+        db = store.db();
     }
 
     @Test

@@ -1,19 +1,15 @@
 package org.chat21.camel.operations;
 
-import com.mongodb.client.MongoClient;
-import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
-import de.bwaldvogel.mongo.MongoServer;
-import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.bson.Document;
-import org.junit.jupiter.api.AfterEach;
+import org.chat21.camel.infra.MongoStandIn;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,22 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * nowhere else, so after a garbage collection they read NaN (seen in CI: "outbox backlog not 0").
  */
 class ServiceMetricsTest {
-    MongoServer server;
-    MongoClient client;
+    @RegisterExtension
+    final MongoStandIn store = new MongoStandIn();
     MongoDatabase db;
 
     @BeforeEach
     void setUp() {
-        server = new MongoServer(new MemoryBackend());
-        client = MongoClients.create("mongodb://" + server.bind().getHostString() + ":" + server.getLocalAddress().getPort());
-        db = client.getDatabase("metrics_" + UUID.randomUUID().toString().substring(0, 8));
-    }
-
-    @AfterEach
-    void tearDown() {
-        db.drop();
-        client.close();
-        server.shutdownNow();
+        db = store.db();
     }
 
     @Test
