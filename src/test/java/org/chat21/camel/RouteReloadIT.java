@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import static org.chat21.camel.ServiceHarness.waitUntil;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -78,11 +79,17 @@ class RouteReloadIT {
             // a broken file: logged, and the routes it had keep serving
             Path history = routes.resolve("history.yaml");
             String good = Files.readString(history);
+            Route listing = context.getRoute("rest-get-active-conversations");
             save(history, good + "\n- route: [this is not: a route\n");
             Thread.sleep(3_000);
+            assertSame(listing, context.getRoute("rest-get-active-conversations"), "the routes of before, untouched");
             assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
             assertEquals(before, routeIds(context));
+            // mended: reloaded (and done before the service stops)
             save(history, good);
+            waitUntil(() -> context.getRoute("rest-get-active-conversations") != listing && routeIds(context).equals(before),
+                    10_000, "history.yaml not reloaded once mended");
+            assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
             assertEquals(200, svc.sendText("reload1", "reload2", "after a broken edit").statusCode());
         }
     }

@@ -17,6 +17,11 @@ public final class ApiDocs {
     private ApiDocs() {
     }
 
+    @Schema(description = "one event's data (the SSE stream's data line): the publication's routing key and JSON")
+    public record TimelineEvent(@Schema(example = "apps.tilechat.users.USER2.messages.USER1.clientadded") String topic,
+                                @Schema(additionalProperties = TRUE) Map<String, Object> payload) {
+    }
+
     // --- answers ------------------------------------------------------------------------------------
 
     @Schema(name = "Error", description = "Every refusal and failure: 400 invalid input, 401 no or bad token, 403 not "

@@ -4,7 +4,9 @@ import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+import org.apache.camel.spi.ResourceReloadStrategy;
 import org.apache.camel.support.LifecycleStrategySupport;
+import org.apache.camel.support.service.ServiceHelper;
 import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.delivery.DeliveryQueue;
 import org.slf4j.Logger;
@@ -102,6 +104,10 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     @Override
     public void onContextStopping(CamelContext context) {
         stopping = true;
+        // no route reload while the routes stop (Camel's stop and a reload racing end in an exception)
+        for (ResourceReloadStrategy reload : context.hasServices(ResourceReloadStrategy.class)) {
+            ServiceHelper.stopService(reload);
+        }
         long started = System.currentTimeMillis();
         try {
             int requests = inFlight.get();
