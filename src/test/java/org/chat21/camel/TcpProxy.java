@@ -20,6 +20,8 @@ final class TcpProxy implements AutoCloseable {
     private final int upstreamPort;
     private final List<Socket> open = new CopyOnWriteArrayList<>();
     private volatile boolean cut;
+    /** connections stay open and new ones are accepted, but nothing passes: a process stopped (SIGSTOP) */
+    private volatile boolean stalled;
     private volatile boolean closed;
 
     TcpProxy(String upstreamHost, int upstreamPort) throws IOException {
@@ -46,6 +48,15 @@ final class TcpProxy implements AutoCloseable {
 
     void restore() {
         cut = false;
+    }
+
+    /** As a SIGSTOPped server looks: connections open, no byte answered, until {@link #unstall()}. */
+    void stall() {
+        stalled = true;
+    }
+
+    void unstall() {
+        stalled = false;
     }
 
     private void accept() {
@@ -77,10 +88,13 @@ final class TcpProxy implements AutoCloseable {
             byte[] buffer = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
+                    while (stalled && !closed) {
+                        Thread.sleep(5);
+                    }
                     out.write(buffer, 0, n);
                     out.flush();
                 }
-            } catch (IOException e) {
+            } catch (IOException | InterruptedException e) {
                 // one side went away
             } finally {
                 closeQuietly(from);

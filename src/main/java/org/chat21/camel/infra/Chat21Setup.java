@@ -114,6 +114,8 @@ public class Chat21Setup implements CamelConfiguration {
     String version;
     @PropertyInject("camel.server.port")
     int httpPort;
+    @PropertyInject("chat21.mongodb.timeout-ms")
+    long mongoTimeoutMs;
     @PropertyInject("chat21.outage.check-interval-ms")
     long outageCheckMs;
     @PropertyInject("chat21.shutdown.drain-ms")
@@ -183,13 +185,19 @@ public class Chat21Setup implements CamelConfiguration {
         if (!mongo.contains("serverSelectionTimeoutMS")) {
             settings.applyToClusterSettings(b -> b.serverSelectionTimeout(5, TimeUnit.SECONDS));
         }
+        // every operation bounded (the driver's client-side operation timeout): a store that stops answering
+        // (paused, partitioned) makes requests fail with 503 in that time instead of hanging on a socket
+        if (mongoTimeoutMs > 0 && !connection.getConnectionString().matches("(?i).*[?&]timeoutMS=.*")) {
+            settings.timeout(mongoTimeoutMs, TimeUnit.MILLISECONDS);
+        }
         MongoClient client = MongoClients.create(settings.build());
         context.addService(new CloseableService(client), true, true);
         String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
         context.getPropertiesComponent().addInitialProperty("chat21.mongodb.database", database);
         MongoDatabase db = client.getDatabase(database);
         // on a database of the original Chat21 some unique keys may not hold: the stores that rely on one are told
-        Indexes.Uniqueness unique = Indexes.ensure(db);
+        // (index builds on a large existing database take as long as they take)
+        Indexes.Uniqueness unique = Indexes.ensure(db.withTimeout(0, TimeUnit.MILLISECONDS));
         context.getRegistry().bind("mongo", client);
         context.getRegistry().bind("chatDb", db);
 
@@ -229,7 +237,7 @@ public class Chat21Setup implements CamelConfiguration {
         // accepted messages until delivered; its bookkeeping batches run as a service, stopped (and flushed)
         // before the client above closes
         Outbox outbox = new Outbox(db, outboxBatchIntervalMs, Clock.systemUTC(), outboxWriters, outboxBatch,
-                outboxLingerMicros, 10_000);
+                outboxLingerMicros, mongoTimeoutMs > 0 ? mongoTimeoutMs + 500 : 10_000);
         context.addService(outbox.bookkeeping(), true, true);
         context.addService(outbox.inserts(), true, true);
         context.getRegistry().bind("outbox", outbox);
