@@ -190,6 +190,12 @@ class RateLimitIT {
             assertTrue(floodStored <= bound, floodStored + " of " + floodCount + " flood messages stored in "
                     + seconds + " s; at most " + bound);
             assertTrue(metric("publication") >= floodCount - bound, "dropped publications counted");
+
+            // slowed, not banned: once its bucket has a token again, the flooder's next message goes through
+            Thread.sleep(1000);
+            flood.send(peer, "after the flood");
+            ServiceHarness.waitUntil(() -> stored(Filters.eq("text", "after the flood")) == 2, 15_000,
+                    "the flooder's message after a pause delivered");
         }
     }
 
