@@ -42,6 +42,7 @@ import org.chat21.camel.operations.DependencyCheck;
 import org.chat21.camel.operations.DependencyWatch;
 import org.chat21.camel.operations.GracefulShutdown;
 import org.chat21.camel.operations.ServiceMetrics;
+import org.chat21.camel.ratelimit.RateLimits;
 import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
 import org.chat21.camel.webhooks.WebhookEndpoints;
@@ -332,6 +333,8 @@ public class Chat21Setup implements CamelConfiguration {
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
                 if (registry != null) {
                     metrics.bind(registry, db.getCollection("outbox"), retries::count);
+                    // chat21_rate_limited_total{kind}: the rateLimits bean of routes/beans.yaml
+                    started.getRegistry().findByType(RateLimits.class).forEach(limits -> limits.bind(registry));
                 }
                 LOG.warn("chat21-camel {} started: store = {}; broker = {}; HTTP port {}, management port {}; {} routes",
                         version, store, broker, httpPort,
