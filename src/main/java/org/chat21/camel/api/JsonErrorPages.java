@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What Vert.x would answer before a route runs gets the same JSON error body as everything else: a
  * declared Content-Length over the limit is refused up front with 413, a chunked body is cut off at
- * the limit by Vert.x and answered with the same JSON 413, and unknown paths get a JSON 404.
+ * the limit by Vert.x and answered with the same JSON 413, a path with an empty segment ({@code //}) is a
+ * JSON 400 (Vert.x would fold it away and match another route), and unknown paths get a JSON 404.
  */
 public final class JsonErrorPages implements ExtendedStartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorPages.class);
@@ -39,6 +40,10 @@ public final class JsonErrorPages implements ExtendedStartupListener {
             String length = ctx.request().getHeader("Content-Length");
             if (maxBodyBytes > 0 && length != null && tooLarge(length)) {
                 end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+            } else if (hasEmptySegment(ctx.request().path())) {
+                // Vert.x matches routes on the path with "//" folded to "/": .../conversations//messages
+                // would read the conversation with "messages"; an empty id is refused instead
+                end(ctx, 400, "empty path segment");
             } else {
                 ctx.next();
             }
@@ -56,6 +61,11 @@ public final class JsonErrorPages implements ExtendedStartupListener {
                 end(ctx, status, "bad request");
             }
         });
+    }
+
+    /** An empty segment ({@code //}) anywhere in the raw path; a trailing slash is not one. */
+    static boolean hasEmptySegment(String rawPath) {
+        return rawPath != null && rawPath.contains("//");
     }
 
     private boolean tooLarge(String length) {
