@@ -1,5 +1,8 @@
 package org.chat21.camel.api;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -74,6 +77,27 @@ public final class JsonErrorPages implements ExtendedStartupListener {
         } catch (NumberFormatException e) {
             return true;
         }
+    }
+
+    /**
+     * A request Vert.x refused before routing (ApiVertx installs this on the HTTP servers): a request line
+     * over its limit is 414, headers over theirs 431, both with the JSON error body and the connection
+     * closed; any other malformed request gets Vert.x's own treatment (400 or a closed connection).
+     */
+    public static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        if (cause instanceof TooLongHttpLineException) {
+            endInvalid(request, 414, "request line too long");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            endInvalid(request, 431, "request headers too large");
+        } else {
+            HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+        }
+    }
+
+    private static void endInvalid(HttpServerRequest request, int status, String err) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close").end(Json.write(Json.error(err)));
     }
 
     /** Answers with Chat21's JSON error, unless an answer was written already. */

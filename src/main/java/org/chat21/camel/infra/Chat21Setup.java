@@ -13,6 +13,8 @@ import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.main.MainConfigurationProperties;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.JsonErrorPages;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.chat21.camel.conversation.ConversationStore;
 import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
@@ -168,6 +170,17 @@ public class Chat21Setup implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         // the API routes' HTTP engine, on the API server whatever else listens (the management server)
         context.getRegistry().bind("platform-http-engine", new ApiHttpEngine(httpPort));
+        // the HTTP servers' Vert.x, so that what Vert.x refuses before any route (a 10 KB path) is JSON too
+        ApiVertx vertx = new ApiVertx(JsonErrorPages::invalidRequest);
+        context.getRegistry().bind("vertx", vertx);
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    vertx.close();
+                }
+            }
+        });
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         requireStandIns(mongo.isEmpty(), rabbitUri.trim().isEmpty());

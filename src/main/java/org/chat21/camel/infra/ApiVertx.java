@@ -1,0 +1,35 @@
+package org.chat21.camel.infra;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.impl.VertxInternal;
+import io.vertx.core.impl.VertxWrapper;
+
+/**
+ * The Vert.x instance of the HTTP servers (Camel's platform-http servers take the one in the registry). It
+ * exists for one thing Camel does not let us configure: the handler of requests Vert.x refuses before any
+ * route runs (a request line or headers over its limits), which must be set on the server before it
+ * listens. Camel does not close a Vert.x it did not create: {@link #close()} is called when the context
+ * has stopped (Chat21Setup).
+ */
+public final class ApiVertx extends VertxWrapper {
+    private final Handler<HttpServerRequest> invalidRequests;
+
+    public ApiVertx(Handler<HttpServerRequest> invalidRequests) {
+        super((VertxInternal) Vertx.vertx());
+        this.invalidRequests = invalidRequests;
+    }
+
+    @Override
+    public HttpServer createHttpServer(HttpServerOptions options) {
+        return super.createHttpServer(options).invalidRequestHandler(invalidRequests);
+    }
+
+    @Override
+    public HttpServer createHttpServer() {
+        return createHttpServer(new HttpServerOptions());
+    }
+}
