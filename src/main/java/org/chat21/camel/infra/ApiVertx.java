@@ -12,7 +12,7 @@ import io.vertx.core.impl.VertxWrapper;
  * The Vert.x instance of the HTTP servers (Camel's platform-http servers take the one in the registry). It
  * exists for one thing Camel does not let us configure: the handler of requests Vert.x refuses before any
  * route runs (a request line or headers over its limits), which must be set on the server before it
- * listens. Camel does not close a Vert.x it did not create: {@link #close()} is called when the context
+ * listens; and h2c upgrades are off. Camel does not close a Vert.x it did not create: {@link #close()} is called when the context
  * has stopped (Chat21Setup).
  */
 public final class ApiVertx extends VertxWrapper {
@@ -25,6 +25,9 @@ public final class ApiVertx extends VertxWrapper {
 
     @Override
     public HttpServer createHttpServer(HttpServerOptions options) {
+        // no h2c upgrade (Chat21 clients speak HTTP/1.1): Vert.x 4.5 decodes an upgrade attempt on a path
+        // that ignores the handler below and answers a long request line with a bare 431
+        options.setHttp2ClearTextEnabled(false);
         return super.createHttpServer(options).invalidRequestHandler(invalidRequests);
     }
 
