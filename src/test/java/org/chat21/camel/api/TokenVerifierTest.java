@@ -97,7 +97,7 @@ class TokenVerifierTest {
     }
 
     @Test
-    void rolesAreAStringOrAListOfStrings() {
+    void rolesAreAStringOrAListOfStringsAndTimesNumbers() {
         for (Object bad : List.of(1, true, Map.of("admin", true), List.of("admin", 1))) {
             var claims = TestTokens.claims("u", "a", "user");
             claims.put("tiledesk_api_roles", bad);
@@ -106,6 +106,11 @@ class TokenVerifierTest {
         var list = TestTokens.claims("u", "a", "user");
         list.put("tiledesk_api_roles", List.of("user", "admin"));
         assertTrue(verifier.verify(TestTokens.sign(list, "tokenKey", "HS256")).admin());
+        for (String time : List.of("exp", "nbf")) {
+            var claims = TestTokens.claims("u", "a", "user");
+            claims.put(time, "tomorrow");
+            assertUnauthorized(TestTokens.sign(claims, "tokenKey", "HS256"));
+        }
         var none = TestTokens.claims("u", "a", "user");
         none.remove("tiledesk_api_roles");
         assertFalse(verifier.verify(TestTokens.sign(none, "tokenKey", "HS256")).admin());
