@@ -358,6 +358,8 @@ class InputsPropertyIT {
         for (int i = 0; i < publications.size(); i++) {
             Publication p = publications.get(i);
             String user = users.get(i);
+            Statistics.label("publications").collect(p.kind() == 0 ? "message" : "other",
+                    writtenBy(user) > 0 ? "stored" : "nothing written");
             if (p.kind() == 0 && writtenBy(user) > 0) {
                 ServiceHarness.waitUntil(() -> count("messages", Filters.and(Filters.eq("sender", user),
                         Filters.eq("timelineOf", user))) == 1, 10_000, "the sender's copy of an accepted message: " + p);
