@@ -84,6 +84,101 @@ class ApiErrorsIT {
     }
 
     @Test
+    void claimsOfTheWrongTypeAre401() {
+        for (Object bad : List.of(123, true, List.of("alice"), Map.of("id", "alice"))) {
+            var sub = TestTokens.claims("alice", app, "user");
+            sub.put("sub", bad);
+            assertRefused(postAs(TestTokens.sign(sub, TestTokens.KEY, "HS256"), validBody()), 401);
+            var appId = TestTokens.claims("alice", app, "user");
+            appId.put("app_id", bad);
+            assertRefused(postAs(TestTokens.sign(appId, TestTokens.KEY, "HS256"), validBody()), 401);
+        }
+        var roles = TestTokens.claims("alice", app, "user");
+        roles.put("tiledesk_api_roles", Map.of("admin", true));
+        assertRefused(postAs(TestTokens.sign(roles, TestTokens.KEY, "HS256"), validBody()), 401);
+        assertNothingStored();
+        assertEquals(0, svc.db.getCollection("outbox").countDocuments(Filters.eq("message.sender", "123")));
+    }
+
+    @Test
+    void instancesNeedAValidIdAndABody() {
+        String alice = svc.user("alice");
+        String path = "/api/" + app + "/alice/instances/";
+        // a real-looking FCM token and an APNs token are accepted
+        String fcm = "dGVzdC1pbnN0YW5jZQ:APA91bH" + "x-_Y".repeat(35);
+        String apns = "0f".repeat(32);
+        for (String id : List.of(fcm, apns)) {
+            HttpResponse<String> ok = svc.post(path + id, alice, Json.write(Map.of("platform", "ionic", "language", "en")));
+            assertEquals(200, ok.statusCode(), ok.body());
+        }
+        assertEquals(2, svc.db.getCollection("instances").countDocuments(Filters.eq("user_id", "alice")));
+        for (String id : List.of("a.b", "a%2Fb", "a%24b", "a%20b", "a+b", "a=", "x".repeat(513))) {
+            assertRefused(svc.post(path + id, alice, Json.write(Map.of("platform", "ionic"))), 400);
+        }
+        for (String body : List.of("", "{}", "{\"other\": \"x\"}", "{\"platform\": 5}", "{\"platform\": {\"$ne\": 1}}",
+                "[]", "null", "\"ionic\"")) {
+            assertRefused(svc.post(path + "tok-1", alice, body), 400);
+        }
+        assertEquals(0, svc.db.getCollection("instances").countDocuments(Filters.eq("instance_id", "tok-1")));
+        assertEquals(2, svc.db.getCollection("instances").countDocuments(Filters.eq("user_id", "alice")));
+    }
+
+    @Test
+    void memberValuesOtherThanOneAre400() {
+        String alice = svc.user("alice");
+        for (Object bad : List.of(Map.of("$gt", 1), 0, 2, "1", false, List.of(1), 1.5)) {
+            assertRefused(svc.post("/api/" + app + "/groups", alice, Json.write(Map.of("group_id", "group-vals",
+                    "group_name", "G", "group_members", Map.of("bob", bad)))), 400);
+        }
+        assertEquals(0, svc.db.getCollection("groups").countDocuments(Filters.eq("uid", "group-vals")));
+        // true is what the original's truth test accepts: taken and stored as 1
+        HttpResponse<String> created = svc.post("/api/" + app + "/groups", alice, Json.write(Map.of("group_id", "group-vals",
+                "group_name", "G", "group_members", Map.of("bob", true))));
+        assertEquals(201, created.statusCode(), created.body());
+        Document members = svc.db.getCollection("groups").find(Filters.eq("uid", "group-vals")).first()
+                .get("members", Document.class);
+        assertEquals(new Document("bob", 1).append("alice", 1), members);
+        // setting members with an operator as a value used to drop the owner
+        for (Object bad : List.of(Map.of("$gt", 1), 0, "yes")) {
+            assertRefused(svc.request("PUT", "/api/" + app + "/groups/group-vals/members", alice,
+                    Json.write(Map.of("members", Map.of("USER2", bad)))), 400);
+        }
+        assertEquals(members, svc.db.getCollection("groups").find(Filters.eq("uid", "group-vals")).first()
+                .get("members", Document.class));
+    }
+
+    @Test
+    void aTooLongPathIsJson414AndHugeHeadersJson431() {
+        String alice = svc.user("alice");
+        // the JDK client's default attempt at an h2c upgrade (h2c is off: answered as HTTP/1.1), and plain HTTP/1.1
+        assertRefused(svc.get("/api/" + app + "/alice/conversations/" + "x".repeat(10_000), alice), 414);
+        assertRefused(svc.request("DELETE", "/api/" + app + "/conversations/" + "x".repeat(10_000), alice, null), 414);
+        var http11 = java.net.http.HttpClient.Version.HTTP_1_1;
+        assertRefused(svc.send(HttpRequest.newBuilder(URI.create(svc.base() + "/api/" + app + "/alice/conversations/"
+                + "x".repeat(10_000))).version(http11).header("Authorization", "JWT " + alice).GET().build()), 414);
+        assertRefused(svc.send(HttpRequest.newBuilder(URI.create(svc.base() + "/api/" + app + "/messages?pad=" + "y".repeat(10_000)))
+                .version(http11).header("Authorization", "JWT " + alice)
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(validBody()))).build()), 414);
+        assertRefused(svc.send(HttpRequest.newBuilder(URI.create(svc.base() + "/api/" + app + "/messages"))
+                .version(http11).header("Authorization", "JWT " + alice).header("X-Pad", "z".repeat(10_000))
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(validBody()))).build()), 431);
+        assertNothingStored();
+        // the connection was closed, the next request is answered as usual
+        assertEquals(200, svc.get("/api/" + app + "/getInfo", alice).statusCode());
+    }
+
+    @Test
+    void anEmptyPathSegmentIs400() {
+        String alice = svc.user("alice");
+        for (String path : List.of("/alice/conversations//messages", "/alice//conversations", "//alice/conversations")) {
+            assertRefused(svc.get("/api/" + app + path, alice), 400);
+        }
+        assertRefused(svc.request("DELETE", "/api/" + app + "/conversations//", alice, null), 400);
+        assertRefused(svc.post("/api/" + app + "//messages", alice, Json.write(validBody())), 400);
+        assertNothingStored();
+    }
+
+    @Test
     void everyTokenLocationAndPrefixIsAccepted() {
         String token = svc.user("alice");
         for (String header : List.of(token, "JWT " + token, "Bearer " + token, "bearer " + token)) {

@@ -1,5 +1,8 @@
 package org.chat21.camel.api;
 
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -11,7 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What Vert.x would answer before a route runs gets the same JSON error body as everything else: a
  * declared Content-Length over the limit is refused up front with 413, a chunked body is cut off at
- * the limit by Vert.x and answered with the same JSON 413, and unknown paths get a JSON 404.
+ * the limit by Vert.x and answered with the same JSON 413, a path with an empty segment ({@code //}) is a
+ * JSON 400 (Vert.x would fold it away and match another route), and unknown paths get a JSON 404.
  */
 public final class JsonErrorPages implements ExtendedStartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(JsonErrorPages.class);
@@ -39,6 +43,10 @@ public final class JsonErrorPages implements ExtendedStartupListener {
             String length = ctx.request().getHeader("Content-Length");
             if (maxBodyBytes > 0 && length != null && tooLarge(length)) {
                 end(ctx, 413, "request body too large (limit " + maxBodyBytes + " bytes)");
+            } else if (hasEmptySegment(ctx.request().path())) {
+                // Vert.x matches routes on the path with "//" folded to "/": .../conversations//messages
+                // would read the conversation with "messages"; an empty id is refused instead
+                end(ctx, 400, "empty path segment");
             } else {
                 ctx.next();
             }
@@ -58,12 +66,38 @@ public final class JsonErrorPages implements ExtendedStartupListener {
         });
     }
 
+    /** An empty segment ({@code //}) anywhere in the raw path; a trailing slash is not one. */
+    static boolean hasEmptySegment(String rawPath) {
+        return rawPath != null && rawPath.contains("//");
+    }
+
     private boolean tooLarge(String length) {
         try {
             return Long.parseLong(length.trim()) > maxBodyBytes;
         } catch (NumberFormatException e) {
             return true;
         }
+    }
+
+    /**
+     * A request Vert.x refused before routing (ApiVertx installs this on the HTTP servers): a request line
+     * over its limit is 414, headers over theirs 431, both with the JSON error body and the connection
+     * closed; any other malformed request gets Vert.x's own treatment (400 or a closed connection).
+     */
+    public static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult().cause();
+        if (cause instanceof TooLongHttpLineException) {
+            endInvalid(request, 414, "request line too long");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            endInvalid(request, 431, "request headers too large");
+        } else {
+            HttpServerRequest.DEFAULT_INVALID_REQUEST_HANDLER.handle(request);
+        }
+    }
+
+    private static void endInvalid(HttpServerRequest request, int status, String err) {
+        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .putHeader("Connection", "close").end(Json.write(Json.error(err)));
     }
 
     /** Answers with Chat21's JSON error, unless an answer was written already. */

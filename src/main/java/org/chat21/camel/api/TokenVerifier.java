@@ -12,6 +12,7 @@ import java.text.ParseException;
 import java.time.Clock;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -116,19 +117,26 @@ public class TokenVerifier {
         long leeway = leewaySeconds * 1000;
         Date exp = claims.getExpirationTime();
         Date nbf = claims.getNotBeforeTime();
-        String sub = stringClaim(claims, "sub");
-        String appId = stringClaim(claims, "app_id");
+        // the raw JSON types: nimbus turns a numeric sub into a string, and a user must not be "123" by accident
+        Map<String, Object> raw = jwt.getPayload().toJSONObject();
+        String sub = raw.get("sub") instanceof String s ? s : null;
+        String appId = raw.get("app_id") instanceof String s ? s : null;
         if (sub == null || sub.isEmpty() || appId == null || appId.isEmpty()) {
-            throw ApiException.unauthorized("token lacks sub or app_id");
+            throw ApiException.unauthorized("token lacks sub or app_id, or they are not strings");
         }
-        return new Verified(new Caller(sub, appId, isAdmin(claims.getClaim("tiledesk_api_roles"))),
+        Object roles = raw.get("tiledesk_api_roles");
+        if (!validRoles(roles)) {
+            throw ApiException.unauthorized("token tiledesk_api_roles must be a string or a list of strings");
+        }
+        return new Verified(new Caller(sub, appId, isAdmin(roles)),
                 nbf == null ? Long.MIN_VALUE : nbf.getTime() - leeway,
                 exp == null ? Long.MAX_VALUE : exp.getTime() + leeway);
     }
 
-    private static String stringClaim(JWTClaimsSet claims, String name) {
-        Object value = claims.getClaim(name);
-        return value instanceof String s ? s : null;
+    /** Absent, a string, or a list of strings: what Chat21 issues. */
+    static boolean validRoles(Object roles) {
+        return roles == null || roles instanceof String
+                || roles instanceof List<?> list && list.stream().allMatch(String.class::isInstance);
     }
 
     /** {@code tiledesk_api_roles} is a comma-separated string; a JSON array is accepted too. */

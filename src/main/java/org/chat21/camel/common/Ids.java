@@ -1,5 +1,7 @@
 package org.chat21.camel.common;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.regex.Pattern;
 
 /**
@@ -26,6 +28,20 @@ public final class Ids {
             throw ApiException.badRequest("invalid " + field);
         }
         return s;
+    }
+
+    /**
+     * One entry of a member map {@code {"<id>": 1}}: the id routable and the value the number 1 or
+     * {@code true} (Chat21 clients send 1; the original only tests the value for truth, so {@code true} is
+     * taken too and stored as 1). Anything else, {@code {"$gt": 1}} above all, is a 400 naming the field.
+     */
+    public static String requireMember(String field, String id, JsonNode value) {
+        boolean one = value != null && (value.isNumber() && value.doubleValue() == 1.0
+                || value.isBoolean() && value.booleanValue());
+        if (!one) {
+            throw ApiException.badRequest(field + " values must be 1");
+        }
+        return require(field + " id", id);
     }
 
     /** A message is a group message when its channel is "group" or the recipient id contains "group-". */

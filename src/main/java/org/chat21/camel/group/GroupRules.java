@@ -86,7 +86,7 @@ public final class GroupRules {
         return name;
     }
 
-    /** A member map {@code {"<id>": 1, ...}}: every id routable, stored as Chat21 stores it (value 1). */
+    /** A member map {@code {"<id>": 1, ...}}: every entry as {@link Ids#requireMember} says, stored with value 1. */
     public static Map<String, Object> members(ObjectNode body, String field, int maxMembers) {
         JsonNode value = body.get(field);
         if (value == null || value.isNull()) {
@@ -99,9 +99,9 @@ public final class GroupRules {
             throw ApiException.badRequest("a group has at most " + maxMembers + " members");
         }
         Map<String, Object> members = new LinkedHashMap<>();
-        var names = value.fieldNames();
-        while (names.hasNext()) {
-            members.put(Ids.require("member id", names.next()), 1);
+        for (var it = value.fields(); it.hasNext(); ) {
+            var member = it.next();
+            members.put(Ids.requireMember(field, member.getKey(), member.getValue()), 1);
         }
         return members;
     }

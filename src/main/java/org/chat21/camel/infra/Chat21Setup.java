@@ -5,12 +5,15 @@ import com.mongodb.MongoClientSettings;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
 import org.apache.camel.main.MainConfigurationProperties;
+import org.apache.camel.spi.CamelEvent;
+import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.conversation.ConversationStore;
@@ -171,6 +174,19 @@ public class Chat21Setup implements CamelConfiguration {
     public void configure(CamelContext context) throws Exception {
         // the API routes' HTTP engine, on the API server whatever else listens (the management server)
         context.getRegistry().bind("platform-http-engine", new ApiHttpEngine(httpPort));
+        // the HTTP servers' Vert.x (with routes/beans.yaml's vertxOptions, as Camel's own would take), so that what
+        // Vert.x refuses before any route (a 10 KB path) is JSON too
+        VertxOptions vertxOptions = context.getRegistry().lookupByNameAndType("vertxOptions", VertxOptions.class);
+        ApiVertx vertx = new ApiVertx(vertxOptions != null ? vertxOptions : new VertxOptions(), JsonErrorPages::invalidRequest);
+        context.getRegistry().bind("vertx", vertx);
+        context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
+            @Override
+            public void notify(CamelEvent event) {
+                if (event instanceof CamelEvent.CamelContextStoppedEvent) {
+                    vertx.close();
+                }
+            }
+        });
         String storeMode = "external MongoDB " + redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         requireStandIns(mongo.isEmpty(), rabbitUri.trim().isEmpty());

@@ -7,6 +7,7 @@ import org.chat21.camel.common.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -14,8 +15,12 @@ import java.util.regex.Pattern;
 /** Push-notification instances and the notify endpoint (spec 3), bound as {@code instances}. */
 public class Instances {
     private static final Logger LOG = LoggerFactory.getLogger(Instances.class);
-    /** FCM / APNs tokens are long and use ':' and '-'; they never reach a routing key. */
-    private static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9_\\-:.=+/]{1,512}");
+    /**
+     * What push tokens are made of: FCM registration tokens (~150-170 characters of base64url plus ':'),
+     * APNs device tokens (64 hex digits). The id is only a MongoDB value (never a key, never a routing key),
+     * but '.', '/', '$', '%', white space and the like have no business in it, so they are refused.
+     */
+    static final Pattern INSTANCE_ID = Pattern.compile("[A-Za-z0-9_:-]{1,512}");
     private static final String[] INSTANCE_FIELDS = {"device_model", "language", "platform", "platform_version"};
 
     private final InstanceStore store;
@@ -32,7 +37,10 @@ public class Instances {
         if (instanceId == null || !INSTANCE_ID.matcher(instanceId).matches()) {
             throw ApiException.badRequest("invalid instance_id");
         }
-        ObjectNode json = body == null || body.length == 0 ? Json.MAPPER.createObjectNode() : Json.parseObject(body);
+        if (body == null || body.length == 0) {
+            throw ApiException.badRequest("the instance is required: a JSON object of " + String.join(", ", INSTANCE_FIELDS));
+        }
+        ObjectNode json = Json.parseObject(body);
         Map<String, Object> instance = new LinkedHashMap<>();
         instance.put("instance_id", instanceId);
         instance.put("app_id", appId);
@@ -43,6 +51,10 @@ public class Instances {
                 throw ApiException.badRequest(field + " is too long");
             }
             instance.put(field, value);
+        }
+        // an instance of nulls tells a push service nothing
+        if (Arrays.stream(INSTANCE_FIELDS).allMatch(f -> instance.get(f) == null)) {
+            throw ApiException.badRequest("the instance needs at least one of " + String.join(", ", INSTANCE_FIELDS));
         }
         store.upsert(instance);
     }

@@ -164,10 +164,7 @@ public class MessageFactory {
         Map<String, Object> ids = new LinkedHashMap<>();
         for (var it = members.fields(); it.hasNext(); ) {
             var member = it.next();
-            if (!member.getValue().isNumber() || member.getValue().intValue() != 1) {
-                throw ApiException.badRequest("group.members values must be 1");
-            }
-            ids.put(Ids.require("group member id", member.getKey()), 1);
+            ids.put(Ids.requireMember("group.members", member.getKey(), member.getValue()), 1);
         }
         return new LinkedHashMap<>(Map.of("members", ids));
     }

@@ -85,6 +85,35 @@ class TokenVerifierTest {
         var numericSub = TestTokens.claims("u", "a", "user");
         numericSub.put("sub", Map.of("id", 42));
         assertUnauthorized(TestTokens.sign(numericSub, "tokenKey", "HS256"));
+        // a number is not turned into the user "123" (nimbus' own claim parsing would)
+        for (Object bad : List.of(123, 1.5, true, List.of("u"))) {
+            var claims = TestTokens.claims("u", "a", "user");
+            claims.put("sub", bad);
+            assertUnauthorized(TestTokens.sign(claims, "tokenKey", "HS256"));
+            var app = TestTokens.claims("u", "a", "user");
+            app.put("app_id", bad);
+            assertUnauthorized(TestTokens.sign(app, "tokenKey", "HS256"));
+        }
+    }
+
+    @Test
+    void rolesAreAStringOrAListOfStringsAndTimesNumbers() {
+        for (Object bad : List.of(1, true, Map.of("admin", true), List.of("admin", 1))) {
+            var claims = TestTokens.claims("u", "a", "user");
+            claims.put("tiledesk_api_roles", bad);
+            assertUnauthorized(TestTokens.sign(claims, "tokenKey", "HS256"));
+        }
+        var list = TestTokens.claims("u", "a", "user");
+        list.put("tiledesk_api_roles", List.of("user", "admin"));
+        assertTrue(verifier.verify(TestTokens.sign(list, "tokenKey", "HS256")).admin());
+        for (String time : List.of("exp", "nbf")) {
+            var claims = TestTokens.claims("u", "a", "user");
+            claims.put(time, "tomorrow");
+            assertUnauthorized(TestTokens.sign(claims, "tokenKey", "HS256"));
+        }
+        var none = TestTokens.claims("u", "a", "user");
+        none.remove("tiledesk_api_roles");
+        assertFalse(verifier.verify(TestTokens.sign(none, "tokenKey", "HS256")).admin());
     }
 
     /** A remembered token is still checked in time at every use, and remembering one lets no other through. */

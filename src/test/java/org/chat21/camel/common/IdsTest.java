@@ -41,4 +41,19 @@ class IdsTest {
         assertTrue(Ids.isGroupRecipient("support-group-p-1"));
         assertFalse(Ids.isGroupRecipient("USER1"));
     }
+
+    @Test
+    void memberValuesAreOneOrTrue() {
+        var json = Json.MAPPER;
+        assertEquals("bob", Ids.requireMember("members", "bob", json.valueToTree(1)));
+        assertEquals("bob", Ids.requireMember("members", "bob", json.valueToTree(1.0)));
+        assertEquals("bob", Ids.requireMember("members", "bob", json.valueToTree(true)));
+        for (Object bad : new Object[] {0, 2, 1.5, "1", false, java.util.Map.of("$gt", 1), java.util.List.of(1)}) {
+            assertEquals(400, assertThrows(ApiException.class,
+                    () -> Ids.requireMember("members", "bob", json.valueToTree(bad))).status(), String.valueOf(bad));
+        }
+        assertEquals(400, assertThrows(ApiException.class, () -> Ids.requireMember("members", "bob", null)).status());
+        assertEquals(400, assertThrows(ApiException.class,
+                () -> Ids.requireMember("members", "b.ob", json.valueToTree(1))).status());
+    }
 }

@@ -112,4 +112,17 @@ class MessageFactoryTest {
         String body = "{\"sender_fullname\":\"A\",\"recipient_id\":\"b\",\"recipient_fullname\":\"B\",\"attributes\":" + deep + "}";
         assertEquals(400, assertThrows(ApiException.class, () -> build(alice, body)).status());
     }
+
+    /** Inline group members (Tiledesk's support groups, HTTP and MQTT alike): the same value rule as group_members. */
+    @Test
+    void inlineGroupMemberValuesAreOneOrTrue() {
+        String head = "{\"sender_fullname\":\"A\",\"recipient_id\":\"support-group-1\",\"recipient_fullname\":\"G\","
+                + "\"channel_type\":\"group\",\"group\":{\"members\":{\"bob\":";
+        var ok = build(alice, head + "true,\"carl\":1}}}");
+        assertEquals(Map.of("members", Map.of("bob", 1, "carl", 1)), ok.get("group"));
+        for (String bad : new String[] {"{\"$gt\":1}", "0", "2", "\"1\"", "false", "null", "[1]"}) {
+            ApiException e = assertThrows(ApiException.class, () -> build(alice, head + bad + "}}}"), bad);
+            assertEquals(400, e.status(), bad);
+        }
+    }
 }
