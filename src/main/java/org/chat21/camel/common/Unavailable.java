@@ -9,12 +9,12 @@ public final class Unavailable {
     private Unavailable() {
     }
 
-    /** Anywhere in the cause chain. */
+    /** Anywhere in the cause chain (subclasses too: the driver's operation timeout is a MongoTimeoutException). */
     public static boolean is(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String type = t.getClass().getName();
             if (type.startsWith("org.springframework.amqp.") || type.startsWith("com.rabbitmq.client.")
-                    || type.startsWith("com.mongodb.MongoSocket") || type.equals("com.mongodb.MongoTimeoutException")
+                    || t instanceof com.mongodb.MongoSocketException || t instanceof com.mongodb.MongoTimeoutException
                     || t instanceof java.io.IOException || t instanceof java.util.concurrent.TimeoutException) {
                 return true;
             }
