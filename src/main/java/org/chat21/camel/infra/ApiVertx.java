@@ -6,6 +6,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import org.chat21.camel.api.SlowClients;
 import io.vertx.core.impl.VertxInternal;
 import io.vertx.core.impl.VertxWrapper;
 
@@ -19,10 +20,12 @@ import io.vertx.core.impl.VertxWrapper;
  */
 public final class ApiVertx extends VertxWrapper {
     private final Handler<HttpServerRequest> invalidRequests;
+    private final SlowClients slowClients;
 
-    public ApiVertx(VertxOptions options, Handler<HttpServerRequest> invalidRequests) {
+    public ApiVertx(VertxOptions options, Handler<HttpServerRequest> invalidRequests, SlowClients slowClients) {
         super((VertxInternal) Vertx.vertx(options));
         this.invalidRequests = invalidRequests;
+        this.slowClients = slowClients;
     }
 
     @Override
@@ -30,7 +33,11 @@ public final class ApiVertx extends VertxWrapper {
         // no h2c upgrade (Chat21 clients speak HTTP/1.1): Vert.x 4.5 decodes an upgrade attempt on a path
         // that ignores the handler below and answers a long request line with a bare 431
         options.setHttp2ClearTextEnabled(false);
-        return super.createHttpServer(options).invalidRequestHandler(invalidRequests);
+        // slow or greedy clients: idle connections closed, connections per address bounded, request read time
+        // bounded (api.SlowClients)
+        slowClients.configure(options);
+        return super.createHttpServer(options).invalidRequestHandler(invalidRequests)
+                .connectionHandler(connection -> slowClients.onConnection(this, connection));
     }
 
     @Override

@@ -16,6 +16,7 @@ import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.JsonErrorPages;
+import org.chat21.camel.api.SlowClients;
 import org.chat21.camel.conversation.ConversationStore;
 import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
@@ -118,6 +119,12 @@ public class Chat21Setup implements CamelConfiguration {
     String version;
     @PropertyInject("camel.server.port")
     int httpPort;
+    @PropertyInject("chat21.http.read-timeout-ms")
+    long httpReadTimeoutMs;
+    @PropertyInject("chat21.http.idle-timeout-seconds")
+    int httpIdleTimeoutSeconds;
+    @PropertyInject("chat21.http.max-connections-per-client")
+    int httpMaxConnectionsPerClient;
     @PropertyInject("chat21.mongodb.timeout-ms")
     long mongoTimeoutMs;
     @PropertyInject("chat21.outage.check-interval-ms")
@@ -177,7 +184,9 @@ public class Chat21Setup implements CamelConfiguration {
         // the HTTP servers' Vert.x (with routes/beans.yaml's vertxOptions, as Camel's own would take), so that what
         // Vert.x refuses before any route (a 10 KB path) is JSON too
         VertxOptions vertxOptions = context.getRegistry().lookupByNameAndType("vertxOptions", VertxOptions.class);
-        ApiVertx vertx = new ApiVertx(vertxOptions != null ? vertxOptions : new VertxOptions(), JsonErrorPages::invalidRequest);
+        SlowClients slowClients = new SlowClients(httpReadTimeoutMs, httpIdleTimeoutSeconds, httpMaxConnectionsPerClient);
+        ApiVertx vertx = new ApiVertx(vertxOptions != null ? vertxOptions : new VertxOptions(), JsonErrorPages::invalidRequest,
+                slowClients);
         context.getRegistry().bind("vertx", vertx);
         context.getManagementStrategy().addEventNotifier(new SimpleEventNotifierSupport() {
             @Override
@@ -344,6 +353,7 @@ public class Chat21Setup implements CamelConfiguration {
                 if (router == null) {
                     throw new IllegalStateException("no Vert.x router on port " + httpPort + " for the events stream");
                 }
+                router.route().order(Integer.MIN_VALUE).handler(slowClients::onRequest);
                 events.mount(router, basePath);
                 DemoPage.mount(router, basePath);
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
