@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
+import org.chat21.camel.common.Unavailable;
 import org.slf4j.Marker;
 
 /**
@@ -18,7 +19,7 @@ public class ConnectionLossFilter extends TurboFilter {
             "Consumer canceled - channel closed", "Cannot connect to server", "Consumer failed to start",
             "basicConsume failed", "Error creating consumer", "Failed to check/redeclare", "Failed to redeclare elements", "Failed to declare",
             "Queue declaration failed", "An unexpected connection driver error occurred",
-            "Channel shutdown", "Connection refused",
+            "Channel shutdown", "Connection refused", "Could not configure the channel",
             // a publication requeued because a dependency is down (the only failure the observer leaves unhandled)
             "Execution of Rabbit message listener failed"};
 
@@ -32,7 +33,9 @@ public class ConnectionLossFilter extends TurboFilter {
                 return FilterReply.DENY;
             }
         }
-        return FilterReply.NEUTRAL;
+        // any other line of theirs caused by the broker's absence (e.g. "Could not configure the channel to
+        // receive publisher confirms" with the connection's IOException)
+        return t != null && Unavailable.is(t) ? FilterReply.DENY : FilterReply.NEUTRAL;
     }
 
     private static boolean fromBrokerClient(String name) {
