@@ -42,7 +42,20 @@ class BrokerOutageIT {
                 }
                 // an outage longer than chat21.delivery.attempts relay rounds parks nothing
                 Thread.sleep(3000);
+                // a client publication made while the service is cut off waits in its queue (published here
+                // straight to the broker); the observer's consumers are back within about a second of the return
+                try (ServiceHarness.Subscriber publisher = new ServiceHarness.Subscriber()) {
+                    publisher.channel.basicPublish("amq.topic", "apps." + svc.appId + ".outgoing.users.carol.messages.bob.outgoing",
+                            null, org.chat21.camel.common.Json.writeBytes(Map.of("text", "published during the outage",
+                                    "type", "text", "sender_fullname", "Carol", "recipient_fullname", "Bob")));
+                }
                 proxy.restore();
+                long back = System.nanoTime();
+                waitUntil(() -> svc.db.getCollection("messages").countDocuments(
+                        new Document("text", "published during the outage")) == 2, 15_000, "the publication was not handled");
+                long consumersMs = (System.nanoTime() - back) / 1_000_000;
+                System.out.println("a publication made during the outage was stored " + consumersMs + " ms after the broker's return");
+                assertTrue(consumersMs < 3_000, "consumers back after " + consumersMs + " ms");
 
                 for (int i = 0; i < 30; i++) {
                     accepted.add(acceptedId(svc.sendText("alice", "bob", "after-" + i)));

@@ -83,4 +83,41 @@ class StoreStallIT {
             store.shutdownNow();
         }
     }
+
+    /**
+     * A store that comes back empty after an outage the service noticed (a stand-in restarted, a restore): the
+     * unique keys are made again, no restart.
+     */
+    @Test
+    void aStoreThatComesBackEmptyGetsItsUniqueKeysAgain() throws Exception {
+        MongoServer first = new MongoServer(new MemoryBackend());
+        int port = first.bind().getPort();
+        MongoServer second = null;
+        try (ServiceHarness svc = new ServiceHarness(Map.of(
+                "chat21.mongodb.uri", "mongodb://127.0.0.1:" + port + "/chatdb"), null)) {
+            assertEquals(200, svc.sendText("stall1", "stall2", "before").statusCode());
+            first.shutdownNow();
+            waitUntil(() -> svc.manage("/observe/health/ready").statusCode() == 503, 10_000, "store outage not noticed");
+            // long enough for the outage probe (every second, each bounded by the operation timeout) to see it
+            Thread.sleep(3_000);
+            second = new MongoServer(new MemoryBackend());
+            second.bind("127.0.0.1", port);
+            try (com.mongodb.client.MongoClient client = com.mongodb.client.MongoClients.create("mongodb://127.0.0.1:" + port)) {
+                var messages = client.getDatabase("chatdb").getCollection("messages");
+                waitUntil(() -> {
+                    for (org.bson.Document index : messages.listIndexes()) {
+                        if (Boolean.TRUE.equals(index.getBoolean("unique"))) {
+                            return true;
+                        }
+                    }
+                    return false;
+                }, 10_000, "the unique keys were not made again on the new store");
+            }
+            waitUntil(() -> svc.sendText("stall1", "stall2", "after").statusCode() == 200, 5_000, "no recovery");
+        } finally {
+            if (second != null) {
+                second.shutdownNow();
+            }
+        }
+    }
 }

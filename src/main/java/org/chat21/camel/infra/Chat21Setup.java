@@ -125,6 +125,8 @@ public class Chat21Setup implements CamelConfiguration {
     int httpIdleTimeoutSeconds;
     @PropertyInject("chat21.http.max-connections-per-client")
     int httpMaxConnectionsPerClient;
+    @PropertyInject("chat21.rabbitmq.recovery-interval-ms")
+    long rabbitRecoveryMs;
     @PropertyInject("chat21.mongodb.timeout-ms")
     long mongoTimeoutMs;
     @PropertyInject("chat21.outage.check-interval-ms")
@@ -216,6 +218,11 @@ public class Chat21Setup implements CamelConfiguration {
         if (mongoTimeoutMs > 0 && !connection.getConnectionString().matches("(?i).*[?&]timeoutMS=.*")) {
             settings.timeout(mongoTimeoutMs, TimeUnit.MILLISECONDS);
         }
+        // the driver's server monitor (and each new connection) gives up on a silent peer after this: with the
+        // default 10 s a store that came back was seen 10 s late
+        if (mongoTimeoutMs > 0 && !mongo.contains("connectTimeoutMS")) {
+            settings.applyToSocketSettings(b -> b.connectTimeout((int) Math.max(1000, mongoTimeoutMs), TimeUnit.MILLISECONDS));
+        }
         MongoClient client = MongoClients.create(settings.build());
         context.addService(new CloseableService(client), true, true);
         String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
@@ -242,14 +249,20 @@ public class Chat21Setup implements CamelConfiguration {
         connections.setConnectionTimeout((int) confirmTimeoutMs);
         connections.setConnectionNameStrategy(cf -> "chat21-camel");
         context.getRegistry().bind("rabbitConnectionFactory", connections);
-        context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class).setConnectionFactory(connections);
+        SpringRabbitMQComponent rabbitComponent = context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class);
+        rabbitComponent.setConnectionFactory(connections);
+        // consumers retry a lost broker every second (Spring: 5 s, and 10 s between checks)
+        rabbitComponent.setListenerContainerFactory(new QuickRecoveryContainers(rabbitRecoveryMs));
         context.addService(new CloseableService(connections::destroy), true, true);
         BrokerCheck brokerCheck = new BrokerCheck(connections);
         context.getRegistry().bind("brokerCheck", brokerCheck);
         // an outage of either is told once, with what it affects, and its end too
         context.addService(new DependencyWatch(outageCheckMs)
                 .watch("MongoDB", "every API call answers 503 and client publications wait in their queues until it is back",
-                        () -> db.runCommand(new org.bson.Document("ping", 1)))
+                        () -> db.runCommand(new org.bson.Document("ping", 1)),
+                        // a store that comes back may be a new one (restored, or a stand-in restarted empty): the
+                        // unique keys the service relies on are made again (nothing to do if they are there)
+                        () -> Indexes.ensure(db.withTimeout(0, TimeUnit.MILLISECONDS)))
                 .watch("RabbitMQ", "sends are still accepted (stored) and delivered when it is back; group changes and "
                         + "archives answer 503; MQTT clients, webhooks and bridges wait", brokerCheck::requireReachable),
                 true, true);

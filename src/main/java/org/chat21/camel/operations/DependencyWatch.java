@@ -34,7 +34,12 @@ public class DependencyWatch extends ServiceSupport {
      * @param affects what the service does without it, for the WARN line
      */
     public DependencyWatch watch(String name, String affects, DependencyCheck.Probe probe) {
-        watched.add(new Watched(name, affects, probe));
+        return watch(name, affects, probe, () -> { });
+    }
+
+    /** @param onReturn run when it is reachable again after an outage (before the INFO line) */
+    public DependencyWatch watch(String name, String affects, DependencyCheck.Probe probe, Runnable onReturn) {
+        watched.add(new Watched(name, affects, probe, onReturn));
         return this;
     }
 
@@ -84,19 +89,22 @@ public class DependencyWatch extends ServiceSupport {
         final String name;
         final String affects;
         final DependencyCheck.Probe probe;
+        final Runnable onReturn;
         /** System.currentTimeMillis() when it went, 0 while up */
         volatile long downSince;
 
-        Watched(String name, String affects, DependencyCheck.Probe probe) {
+        Watched(String name, String affects, DependencyCheck.Probe probe, Runnable onReturn) {
             this.name = name;
             this.affects = affects;
             this.probe = probe;
+            this.onReturn = onReturn;
         }
 
         void check() {
             try {
                 probe.probe();
                 if (downSince > 0) {
+                    onReturn.run();
                     LOG.info("{} is reachable again after {} s; what waited is being delivered", name,
                             Math.max(1, (System.currentTimeMillis() - downSince) / 1000));
                     downSince = 0;
