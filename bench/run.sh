@@ -8,6 +8,9 @@
 # Without -Dbench.designs the design measured is this checkout, built first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# the load generator's pool keeps its connections idle between phases (a minute or more): the services
+# measured must not close them as idle meanwhile (api.SlowClients' default is 60 s)
+export HTTP_IDLE_TIMEOUT_SECONDS="${HTTP_IDLE_TIMEOUT_SECONDS:-600}"
 
 designs=no
 for arg in "$@"; do
