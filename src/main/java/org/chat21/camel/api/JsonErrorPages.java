@@ -3,6 +3,7 @@ package org.chat21.camel.api;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
@@ -96,16 +97,28 @@ public final class JsonErrorPages implements ExtendedStartupListener {
     }
 
     private static void endInvalid(HttpServerRequest request, int status, String err) {
-        request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .putHeader("Connection", "close").end(Json.write(Json.error(err)));
+        request.response().putHeader("Connection", "close");
+        end(request.response(), status, err);
     }
 
     /** Answers with Chat21's JSON error, unless an answer was written already. */
     public static void end(RoutingContext ctx, int status, String err) {
-        if (!ctx.response().ended()) {
-            ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                    .putHeader("Connection", status == 413 ? "close" : "keep-alive")
-                    .end(Json.write(Json.error(err)));
+        end(ctx.response(), status, err);
+    }
+
+    /**
+     * Every JSON error Vert.x handlers write (here, the stop and start gate, slow clients, event streams): a 413
+     * closes the connection; otherwise it is kept alive unless the caller asked to close it.
+     */
+    public static void end(HttpServerResponse response, int status, String err) {
+        if (response.ended() || response.closed()) {
+            return;
         }
+        if (status == 413) {
+            response.putHeader("Connection", "close");
+        } else if (!response.headers().contains("Connection")) {
+            response.putHeader("Connection", "keep-alive");
+        }
+        response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(Json.error(err)));
     }
 }

@@ -78,7 +78,7 @@ public final class SlowClients {
             long body = vertx.setTimer(readTimeoutMs, id -> {
                 if (!ctx.request().isEnded() && !ctx.response().ended()) {
                     LOG.debug("closing a connection whose request body did not arrive within {} ms", readTimeoutMs);
-                    ctx.response().setStatusCode(408).putHeader("Connection", "close");
+                    ctx.response().putHeader("Connection", "close");
                     JsonErrorPages.end(ctx, 408, "request body not received in time");
                     ctx.request().connection().close();
                 }

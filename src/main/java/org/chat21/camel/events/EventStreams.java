@@ -8,9 +8,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.Authenticator;
+import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
-import org.chat21.camel.common.Json;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -169,9 +169,7 @@ public class EventStreams extends ServiceSupport {
     }
 
     static void refuse(HttpServerResponse response, int status, String err) {
-        if (!response.ended() && !response.closed()) {
-            response.setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(Json.error(err)));
-        }
+        JsonErrorPages.end(response, status, err);
     }
 
     private static String key(String appId, String userId) {

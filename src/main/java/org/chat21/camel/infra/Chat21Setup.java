@@ -210,17 +210,17 @@ public class Chat21Setup implements CamelConfiguration {
         }
         ConnectionString connection = new ConnectionString(mongo);
         MongoClientSettings.Builder settings = MongoClientSettings.builder().applyConnectionString(connection);
-        if (!mongo.contains("serverSelectionTimeoutMS")) {
+        if (connection.getServerSelectionTimeout() == null) {
             settings.applyToClusterSettings(b -> b.serverSelectionTimeout(5, TimeUnit.SECONDS));
         }
         // every operation bounded (the driver's client-side operation timeout): a store that stops answering
         // (paused, partitioned) makes requests fail with 503 in that time instead of hanging on a socket
-        if (mongoTimeoutMs > 0 && !connection.getConnectionString().matches("(?i).*[?&]timeoutMS=.*")) {
+        if (mongoTimeoutMs > 0 && connection.getTimeout() == null) {
             settings.timeout(mongoTimeoutMs, TimeUnit.MILLISECONDS);
         }
         // the driver's server monitor (and each new connection) gives up on a silent peer after this: with the
         // default 10 s a store that came back was seen 10 s late
-        if (mongoTimeoutMs > 0 && !mongo.contains("connectTimeoutMS")) {
+        if (mongoTimeoutMs > 0 && connection.getConnectTimeout() == null) {
             settings.applyToSocketSettings(b -> b.connectTimeout((int) Math.max(1000, mongoTimeoutMs), TimeUnit.MILLISECONDS));
         }
         MongoClient client = MongoClients.create(settings.build());
@@ -229,8 +229,9 @@ public class Chat21Setup implements CamelConfiguration {
         context.getPropertiesComponent().addInitialProperty("chat21.mongodb.database", database);
         MongoDatabase db = client.getDatabase(database);
         // on a database of the original Chat21 some unique keys may not hold: the stores that rely on one are told
-        // (index builds on a large existing database take as long as they take)
-        Indexes.Uniqueness unique = Indexes.ensure(db.withTimeout(0, TimeUnit.MILLISECONDS));
+        // index builds on a large existing database take as long as they take: no operation timeout for them
+        MongoDatabase indexing = db.withTimeout(0, TimeUnit.MILLISECONDS);
+        Indexes.Uniqueness unique = Indexes.ensure(indexing);
         context.getRegistry().bind("mongo", client);
         context.getRegistry().bind("chatDb", db);
 
@@ -262,7 +263,7 @@ public class Chat21Setup implements CamelConfiguration {
                         () -> db.runCommand(new org.bson.Document("ping", 1)),
                         // a store that comes back may be a new one (restored, or a stand-in restarted empty): the
                         // unique keys the service relies on are made again (nothing to do if they are there)
-                        () -> Indexes.ensure(db.withTimeout(0, TimeUnit.MILLISECONDS)))
+                        () -> Indexes.ensure(indexing))
                 .watch("RabbitMQ", "sends are still accepted (stored) and delivered when it is back; group changes and "
                         + "archives answer 503; MQTT clients, webhooks and bridges wait", brokerCheck::requireReachable),
                 true, true);

@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * back: each dependency is probed every {@code intervalMs} on a thread of its own (a probe of a store that
  * is down blocks for its client's timeout), and only a change is logged: a WARN when it goes, an INFO with
  * the outage's length when it returns. The per-request and per-batch failures meanwhile log at DEBUG
- * ({@link #anyDown}), and the broker clients' own connection-loss lines are dropped
+ * ({@link org.chat21.camel.common.Unavailable}), and the broker clients' own connection-loss lines are dropped
  * ({@link ConnectionLossFilter}), so an outage is one line, not a screenful.
  */
 public class DependencyWatch extends ServiceSupport {
@@ -41,16 +41,6 @@ public class DependencyWatch extends ServiceSupport {
     public DependencyWatch watch(String name, String affects, DependencyCheck.Probe probe, Runnable onReturn) {
         watched.add(new Watched(name, affects, probe, onReturn));
         return this;
-    }
-
-    /** Whether a dependency is known to be down now (its failures are then expected, not news). */
-    public boolean anyDown() {
-        for (Watched w : watched) {
-            if (w.downSince > 0) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override
