@@ -1,6 +1,7 @@
 package org.chat21.camel.delivery;
 
 import org.chat21.camel.common.Json;
+import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -23,16 +24,17 @@ public class TimelinePublisher {
     private final RabbitTemplate template;
     private final String exchange;
     private final long confirmTimeoutMs;
+    private final BrokerCheck broker;
 
-    /** Bound in routes/beans.yaml on the service's broker connection factory. */
-    public TimelinePublisher(ConnectionFactory connections, String exchange, long confirmTimeoutMs) {
-        this(new RabbitTemplate(connections), exchange, confirmTimeoutMs);
-    }
-
-    public TimelinePublisher(RabbitTemplate template, String exchange, long confirmTimeoutMs) {
-        this.template = template;
+    /**
+     * Bound by infra.Chat21Setup on the service's broker connection factory; {@code broker} ends the wait for
+     * confirms early when the broker stops answering.
+     */
+    public TimelinePublisher(ConnectionFactory connections, String exchange, long confirmTimeoutMs, BrokerCheck broker) {
+        this.template = new RabbitTemplate(connections);
         this.exchange = exchange;
         this.confirmTimeoutMs = confirmTimeoutMs;
+        this.broker = broker;
     }
 
     public String exchange() {
@@ -65,7 +67,7 @@ public class TimelinePublisher {
                 props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
                 ops.send(exchange, publication.routingKey(), new Message(Json.writeBytes(publication.body()), props));
             }
-            return ops.waitForConfirms(confirmTimeoutMs);
+            return broker.awaitConfirms(ops, confirmTimeoutMs);
         });
         if (!Boolean.TRUE.equals(confirmed)) {
             throw new TimeoutException("broker did not confirm " + publications.size() + " timeline publishes");

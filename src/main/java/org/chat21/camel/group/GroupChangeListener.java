@@ -5,6 +5,7 @@ import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.TimelinePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;
@@ -38,8 +39,8 @@ public class GroupChangeListener implements ConnectionListener {
      * broker connection factory.
      */
     public GroupChangeListener(GroupDirectory directory, ConnectionFactory connections, String exchange,
-                               long confirmTimeoutMs) {
-        this(directory, new TimelinePublisher(connections, exchange, confirmTimeoutMs));
+                               long confirmTimeoutMs, BrokerCheck broker) {
+        this(directory, new TimelinePublisher(connections, exchange, confirmTimeoutMs, broker));
         this.connections = connections;
     }
 

@@ -1,21 +1,125 @@
 package org.chat21.camel.infra;
 
+import org.springframework.amqp.AmqpTimeoutException;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+import org.springframework.amqp.rabbit.core.RabbitOperations;
+import org.springframework.amqp.rabbit.core.RabbitTemplate;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Whether the broker can be reached now (a connection is open or can be made), bound as
- * {@code brokerCheck}: changes that must be announced call it first, so that they get 503 up front
- * rather than being stored and never told.
+ * Whether the broker answers now, bound as {@code brokerCheck}: changes that must be announced call it first,
+ * so that they get 503 up front rather than being stored and never told; the outage watch and readiness ask
+ * it too.
+ *
+ * <p>An open connection is not enough: a broker that stopped answering (a paused process, a full disk, a
+ * network that drops packets) keeps its connections open, and a request waiting for it would hang. So the
+ * check is a round trip (a passive declare of {@code amq.topic}) that must come back within
+ * {@code answerTimeoutMs}. One round trip at a time, on a thread of its own: while the broker is silent the
+ * round trip in flight is shared by every caller, each waiting at most until it is {@code answerTimeoutMs}
+ * old, so a silent broker costs one blocked thread, not one per request. A round trip that succeeded in the
+ * last {@code FRESH_NANOS} answers for the next callers.
  */
 public class BrokerCheck {
-    private final ConnectionFactory connections;
+    private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** How often publishers waiting for confirms ask whether the broker still answers. */
+    private static final long CONFIRM_SLICE_MS = 100;
 
-    public BrokerCheck(ConnectionFactory connections) {
-        this.connections = connections;
+    private final RabbitTemplate template;
+    private final long answerTimeoutNanos;
+    private final ExecutorService prober;
+    private final Object lock = new Object();
+    private CompletableFuture<Void> roundTrip;
+    private long startedAt;
+    private volatile long answeredAt;
+    private volatile boolean answered;
+
+    public BrokerCheck(ConnectionFactory connections, long answerTimeoutMs) {
+        this.template = new RabbitTemplate(connections);
+        this.answerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs);
+        this.prober = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "broker-check");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
-    /** Throws the broker's connection failure (mapped to 503 by the route configuration). */
+    /**
+     * Throws the broker's connection failure, or an {@link AmqpTimeoutException} when it has not answered for
+     * the answer timeout (both mapped to 503 by the route configuration).
+     */
     public void requireReachable() {
-        connections.createConnection().close();
+        if (answered && System.nanoTime() - answeredAt < FRESH_NANOS) {
+            return;
+        }
+        CompletableFuture<Void> trip;
+        long started;
+        synchronized (lock) {
+            if (roundTrip == null || roundTrip.isDone()) {
+                startedAt = System.nanoTime();
+                roundTrip = CompletableFuture.runAsync(this::roundTrip, prober);
+            }
+            trip = roundTrip;
+            started = startedAt;
+        }
+        long left = started + answerTimeoutNanos - System.nanoTime();
+        try {
+            trip.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new AmqpTimeoutException("RabbitMQ has not answered for "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new AmqpTimeoutException(e.getCause().toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AmqpTimeoutException("interrupted while checking RabbitMQ");
+        }
+    }
+
+    /** Whether the broker answers now (see {@link #requireReachable}), as a yes or no. */
+    public boolean answering() {
+        try {
+            requireReachable();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Waits for the broker's confirms of what {@code ops} published, up to {@code timeoutMs}, but gives up as soon
+     * as the broker stops answering: a request that publishes several times then fails once, quickly, instead
+     * of waiting the whole timeout for each publish. Confirms that arrive later are still counted on the channel.
+     */
+    public boolean awaitConfirms(RabbitOperations ops, long timeoutMs) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        // on the channel itself (the one ops publishes on): its TimeoutException tells a slow broker from a
+        // nack, which Spring's waitForConfirms reports alike
+        return Boolean.TRUE.equals(ops.execute(channel -> {
+            while (true) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                try {
+                    return channel.waitForConfirms(Math.max(1, Math.min(left, CONFIRM_SLICE_MS)));
+                } catch (TimeoutException e) {
+                    if (left <= CONFIRM_SLICE_MS || !answering()) {
+                        return false;
+                    }
+                }
+            }
+        }));
+    }
+
+    private void roundTrip() {
+        template.execute(channel -> {
+            channel.exchangeDeclarePassive("amq.topic");
+            return null;
+        });
+        answeredAt = System.nanoTime();
+        answered = true;
     }
 }

@@ -87,6 +87,8 @@ public class Chat21Setup implements CamelConfiguration {
     int embeddedAmqpPort;
     @PropertyInject("chat21.confirm-timeout-ms")
     long confirmTimeoutMs;
+    @PropertyInject("chat21.rabbitmq.answer-timeout-ms")
+    long brokerAnswerTimeoutMs;
     @PropertyInject("chat21.rabbitmq.channel-cache")
     int channelCache;
     @PropertyInject("chat21.timeline.exchange")
@@ -255,7 +257,7 @@ public class Chat21Setup implements CamelConfiguration {
         // consumers retry a lost broker every second (Spring: 5 s, and 10 s between checks)
         rabbitComponent.setListenerContainerFactory(new QuickRecoveryContainers(rabbitRecoveryMs));
         context.addService(new CloseableService(connections::destroy), true, true);
-        BrokerCheck brokerCheck = new BrokerCheck(connections);
+        BrokerCheck brokerCheck = new BrokerCheck(connections, brokerAnswerTimeoutMs);
         context.getRegistry().bind("brokerCheck", brokerCheck);
         // an outage of either is told once, with what it affects, and its end too
         context.addService(new DependencyWatch(outageCheckMs)
@@ -319,18 +321,18 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("readReceipts", new ReadReceipts(db));
         context.getRegistry().bind("presence", new Presence(db, Clock.systemUTC()));
 
-        context.getRegistry().bind("timelines", new TimelinePublisher(connections, timelineExchange, confirmTimeoutMs));
+        context.getRegistry().bind("timelines", new TimelinePublisher(connections, timelineExchange, confirmTimeoutMs, brokerCheck));
 
         // group membership cache, kept in step across instances by a broadcast on a fanout exchange (each
         // instance listens on its own exclusive queue, set up with every broker connection)
         GroupDirectory directory = new GroupDirectory(groupStore, groupCacheSize, groupCacheTtlMs);
         context.getRegistry().bind("groupDirectory", directory);
         GroupChangeListener changes = new GroupChangeListener(directory, connections, groupChangesExchange,
-                confirmTimeoutMs);
+                confirmTimeoutMs, brokerCheck);
         changes.listen();
         context.getRegistry().bind("groupChanges", changes);
 
-        webhooks(context, connections, db);
+        webhooks(context, connections, brokerCheck, db);
 
         // the timeline as server-sent events: a Vert.x handler on the API router, its streams closed (and their
         // queues deleted) when the service stops, before the broker connection closes
@@ -388,11 +390,12 @@ public class Chat21Setup implements CamelConfiguration {
      * chat21.events.enabled, nothing otherwise), each endpoint's queue and route, the push hook's endpoint,
      * the dead-letter store, signature and retry counter the routes of routes/webhooks.yaml use.
      */
-    private void webhooks(CamelContext context, CachingConnectionFactory connections, MongoDatabase db) throws Exception {
+    private void webhooks(CamelContext context, CachingConnectionFactory connections, BrokerCheck brokerCheck,
+                          MongoDatabase db) throws Exception {
         Set<String> subscribed = WebhookEvents.parseTypes(webhookEvents);
         Set<String> published = eventsEnabled ? Set.copyOf(WebhookEvents.ALL) : webhooksEnabled ? subscribed : Set.of();
         context.getRegistry().bind("webhooks",
-                new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, db, Clock.systemUTC()));
+                new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, brokerCheck, db, Clock.systemUTC()));
         context.getRegistry().bind("webhookDeadLetters",
                 new WebhookDeadLetters(db, connections, confirmTimeoutMs, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));

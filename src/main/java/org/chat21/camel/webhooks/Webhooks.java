@@ -11,6 +11,7 @@ import org.chat21.camel.observer.ClientTopic;
 import org.chat21.camel.webhooks.WebhookEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -47,6 +48,8 @@ public class Webhooks {
     private final String exchange;
     private final Set<String> types;
     private final long confirmTimeoutMs;
+    /** ends the wait for confirms early when the broker stops answering (an archive must answer in time) */
+    private final BrokerCheck broker;
     private final MongoCollection<Document> conversations;
     private final Clock clock;
     /** "app\ntimeline" -> how many bridges watch it */
@@ -57,8 +60,9 @@ public class Webhooks {
      * @param types the event types to publish: empty = publish nothing (no endpoint, no bridge)
      */
     public Webhooks(ConnectionFactory connections, String exchange, Set<String> types, long confirmTimeoutMs,
-                    MongoDatabase db, Clock clock) {
+                    BrokerCheck broker, MongoDatabase db, Clock clock) {
         this.template = new RabbitTemplate(connections);
+        this.broker = broker;
         this.exchange = exchange;
         this.types = Set.copyOf(types);
         this.confirmTimeoutMs = confirmTimeoutMs;
@@ -210,7 +214,7 @@ public class Webhooks {
                 props.setHeader(EVENT_TYPE, event.type());
                 ops.send(exchange, event.routingKey(), new Message(Json.writeBytes(event.json()), props));
             }
-            return ops.waitForConfirms(confirmTimeoutMs);
+            return broker.awaitConfirms(ops, confirmTimeoutMs);
         });
         if (!Boolean.TRUE.equals(confirmed)) {
             throw new TimeoutException("broker did not confirm " + events.size() + " webhook events");
