@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  * JSON-lines channel of {@link Lines} (commands on stdin, events from stdout). Closing it closes its
  * standard input (the benchmark's programs leave then), then terminates it, forcibly if it lingers.
  */
-final class Child implements AutoCloseable {
+public final class Child implements AutoCloseable {
     final String name;
-    final Process process;
+    public final Process process;
     final long startedNanos;
     private final BlockingQueue<Map<String, Object>> events = new LinkedBlockingQueue<>();
     private final PrintWriter stdin;
@@ -41,7 +41,7 @@ final class Child implements AutoCloseable {
     }
 
     /** One of the benchmark's main classes in a JVM of its own, on this JVM's class path. */
-    static Child program(String name, Class<?> main, List<String> jvmOptions, List<String> args, Path log) throws IOException {
+    public static Child program(String name, Class<?> main, List<String> jvmOptions, List<String> args, Path log) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(javaBinary());
         command.addAll(jvmOptions);
@@ -98,7 +98,7 @@ final class Child implements AutoCloseable {
     }
 
     /** The next event of the given kind ({@code event} field), skipping others; an {@code error} event throws. */
-    Map<String, Object> await(String kind, long timeoutMs) throws InterruptedException {
+    public Map<String, Object> await(String kind, long timeoutMs) throws InterruptedException {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
             Map<String, Object> event = next(Math.max(1, deadline - System.currentTimeMillis()));
