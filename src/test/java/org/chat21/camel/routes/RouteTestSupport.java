@@ -52,8 +52,11 @@ abstract class RouteTestSupport extends CamelMainTestSupport {
     @BeforeAll
     static void startMongo() {
         mongoServer = new MongoServer(new MemoryBackend());
-        String address = mongoServer.bind().toString();
-        mongoUri = "mongodb://" + address.replaceFirst("^.*/", "") + "/chatdb";
+        // a port from the same finder as HTTP_PORT: bound to any free port, the store once took HTTP_PORT itself
+        // (the finder had released it) and every test of the class failed
+        int port = AvailablePortFinder.getNextAvailable();
+        mongoServer.bind("127.0.0.1", port);
+        mongoUri = "mongodb://127.0.0.1:" + port + "/chatdb";
         mongoClient = MongoClients.create(mongoUri);
         db = mongoClient.getDatabase("chatdb");
     }
