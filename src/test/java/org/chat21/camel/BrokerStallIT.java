@@ -34,7 +34,14 @@ class BrokerStallIT {
             proxy.stall();
             try {
                 for (int round = 1; round <= 3; round++) {
-                    List<Timed> during = StoreStallIT.everyKind(svc, round);
+                    List<Timed> during;
+                    try {
+                        during = StoreStallIT.everyKind(svc, round);
+                    } catch (RuntimeException hung) {
+                        // the service runs in this JVM: where its threads wait tells why a request hung
+                        printThreads();
+                        throw hung;
+                    }
                     System.out.println("broker silent, round " + round + ": " + during);
                     for (Timed t : during) {
                         assertTrue(t.ms() <= StoreStallIT.BOUND_MS, "silent broker: answered after " + t.ms() + " ms: " + t);
@@ -67,6 +74,16 @@ class BrokerStallIT {
                     .append("timelineOf", "stall1"))) {
                 assertEquals(2, messages.countDocuments(new Document("message_id", sent.getString("message_id"))),
                         sent.toJson());
+            }
+        }
+    }
+
+    private static void printThreads() {
+        for (var e : Thread.getAllStackTraces().entrySet()) {
+            StackTraceElement[] stack = e.getValue();
+            String text = java.util.Arrays.stream(stack).limit(40).map(f -> "    at " + f).collect(java.util.stream.Collectors.joining("\n"));
+            if (text.contains("chat21") || text.contains("rabbit")) {
+                System.out.println("thread " + e.getKey().getName() + " " + e.getKey().getState() + "\n" + text);
             }
         }
     }

@@ -59,6 +59,8 @@ public class TimelinePublisher {
         if (publications.isEmpty()) {
             return;
         }
+        // a broker known to be silent is not waited for (a new channel's open would wait for it)
+        broker.requireReachable();
         Boolean confirmed = template.invoke(ops -> {
             for (Publication publication : publications) {
                 MessageProperties props = new MessageProperties();

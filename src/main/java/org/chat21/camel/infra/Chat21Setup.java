@@ -89,6 +89,8 @@ public class Chat21Setup implements CamelConfiguration {
     long confirmTimeoutMs;
     @PropertyInject("chat21.rabbitmq.answer-timeout-ms")
     long brokerAnswerTimeoutMs;
+    @PropertyInject("chat21.rabbitmq.rpc-timeout-ms")
+    long brokerRpcTimeoutMs;
     @PropertyInject("chat21.rabbitmq.channel-cache")
     int channelCache;
     @PropertyInject("chat21.timeline.exchange")
@@ -250,6 +252,12 @@ public class Chat21Setup implements CamelConfiguration {
         connections.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
         connections.setChannelCacheSize(channelCache);
         connections.setConnectionTimeout((int) confirmTimeoutMs);
+        // a broker that stops answering must not hold a thread for the client's defaults (10 s for a handshake,
+        // 10 min for a channel's open or any other RPC): a request that meets it fails within these, and
+        // replies that come late are dropped rather than taken for the next RPC's
+        connections.getRabbitConnectionFactory().setHandshakeTimeout((int) confirmTimeoutMs);
+        connections.getRabbitConnectionFactory().setChannelRpcTimeout((int) brokerRpcTimeoutMs);
+        connections.getRabbitConnectionFactory().setChannelShouldCheckRpcResponseType(true);
         connections.setConnectionNameStrategy(cf -> "chat21-camel");
         context.getRegistry().bind("rabbitConnectionFactory", connections);
         SpringRabbitMQComponent rabbitComponent = context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class);

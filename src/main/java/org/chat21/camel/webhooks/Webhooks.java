@@ -203,6 +203,7 @@ public class Webhooks {
         if (events.isEmpty()) {
             return;
         }
+        broker.requireReachable();
         Boolean confirmed = template.invoke(ops -> {
             for (Event event : events) {
                 MessageProperties props = new MessageProperties();
