@@ -201,8 +201,13 @@ class FaultsIT {
 
     private void checkAnswers(List<Window> windows) {
         List<Answer> all = List.copyOf(answers);
+        // the bound holds for every answer but those of a JVM just started (instance 0 after its kill, until 2 s
+        // after its routes are up): its first requests run cold code, which says nothing of outages
+        Window restart = windows.get(0);
         for (Answer a : all) {
-            assertTrue(!a.answered() || a.ms() <= BOUND_MS, "answered after " + a.ms() + " ms: " + a);
+            boolean cold = a.instance() == 0 && a.startNanos() > restart.downUntilNanos()
+                    && a.startNanos() < restart.backNanos() + BOUND_MS * 1_000_000L;
+            assertTrue(!a.answered() || cold || a.ms() <= BOUND_MS, "answered after " + a.ms() + " ms: " + a);
         }
         for (Window w : windows) {
             // during the fault (from 0.2 s after it began, so that it has surely begun, to its restart: a
@@ -268,13 +273,15 @@ class FaultsIT {
         List<Answer> all = List.copyOf(answers);
         for (Window w : windows) {
             Map<String, Integer> statuses = new java.util.TreeMap<>();
-            long slowest = 0;
+            Answer slowest = null;
             long lastFailure = w.backNanos();
             List<String> failedAfter = new ArrayList<>();
             for (Answer a : all) {
                 if (a.startNanos() > w.fromNanos() && a.startNanos() + TimeUnit.MILLISECONDS.toNanos(a.ms()) < w.untilNanos()) {
                     statuses.merge(a.kind() + " " + a.status(), 1, Integer::sum);
-                    slowest = Math.max(slowest, a.ms());
+                    if (slowest == null || a.ms() > slowest.ms()) {
+                        slowest = a;
+                    }
                     if (!a.ok() && a.startNanos() > w.backNanos()) {
                         lastFailure = Math.max(lastFailure, a.startNanos());
                         failedAfter.add(a.kind() + " " + a.status() + " on " + a.instance() + " at +"
@@ -282,8 +289,11 @@ class FaultsIT {
                     }
                 }
             }
-            System.out.printf("faults: %s for %d ms: %s; slowest answer %d ms; all succeed from %d ms after the return%s%n",
-                    w.fault(), (w.backNanos() - w.fromNanos()) / 1_000_000, statuses, slowest,
+            String slow = slowest == null ? "none" : slowest.ms() + " ms (" + slowest.kind() + " " + slowest.status()
+                    + " on instance " + slowest.instance() + ", sent " + (slowest.startNanos() - w.fromNanos()) / 1_000_000
+                    + " ms after the fault began)";
+            System.out.printf("faults: %s for %d ms: %s; slowest answer %s; all succeed from %d ms after the return%s%n",
+                    w.fault(), (w.backNanos() - w.fromNanos()) / 1_000_000, statuses, slow,
                     (lastFailure - w.backNanos()) / 1_000_000, failedAfter.isEmpty() ? "" : " (failed after it: "
                             + failedAfter.subList(0, Math.min(10, failedAfter.size())) + ")");
         }
