@@ -78,18 +78,20 @@ class FaultsIT {
     private final String run = UUID.randomUUID().toString().substring(0, 8);
     private final String sender = "fs" + run;
     private final String recipient = "fr" + run;
+    private final String token = TestTokens.user(sender, APP);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean loading = new AtomicBoolean(true);
     private final int[] ports = new int[2];
     private final Process[] instances = new Process[2];
+    /** the store once it is started again after its kill */
+    private Child storeAgain;
 
     @Test
     void faultsUnderLoad(@TempDir Path dir) throws Exception {
         Path storeFile = dir.resolve("store.mv");
         int storePort = EmbeddedBroker.freePort();
         Child store = startStore(storeFile, storePort, dir);
-        Child storeAgain = null;
         List<Thread> load = new ArrayList<>();
         List<Window> windows = new ArrayList<>();
         try (OwnRabbitMQ broker = new OwnRabbitMQ()) {
@@ -117,51 +119,16 @@ class FaultsIT {
             Thread.sleep(3_000);
 
             // one instance killed and started again; the other goes on
-            long from = System.nanoTime();
-            instances[0].destroyForcibly().waitFor();
-            Thread.sleep(2_000);
-            long down = System.nanoTime();
-            instances[0] = startInstance(0, env, dir);
-            awaitReady(0);
-            long back = System.nanoTime();
-            Thread.sleep(3_000);
-            windows.add(new Window("instance 0 killed", from, down, back, System.nanoTime()));
-
-            from = System.nanoTime();
-            broker.kill();
-            Thread.sleep(3_000);
-            down = System.nanoTime();
-            broker.start();
-            back = System.nanoTime();
-            Thread.sleep(4_000);
-            windows.add(new Window("broker killed", from, down, back, System.nanoTime()));
-
-            from = System.nanoTime();
-            broker.pause();
-            Thread.sleep(4_000);
-            down = System.nanoTime();
-            broker.resume();
-            back = System.nanoTime();
-            Thread.sleep(4_000);
-            windows.add(new Window("broker paused", from, down, back, System.nanoTime()));
-
-            from = System.nanoTime();
-            OwnRabbitMQ.signal(store.process.pid(), "STOP");
-            Thread.sleep(4_000);
-            down = System.nanoTime();
-            OwnRabbitMQ.signal(store.process.pid(), "CONT");
-            back = System.nanoTime();
-            Thread.sleep(4_000);
-            windows.add(new Window("store paused", from, down, back, System.nanoTime()));
-
-            from = System.nanoTime();
-            store.process.destroyForcibly().waitFor();
-            Thread.sleep(3_000);
-            down = System.nanoTime();
-            storeAgain = startStore(storeFile, storePort, dir);
-            back = System.nanoTime();
-            Thread.sleep(4_000);
-            windows.add(new Window("store killed", from, down, back, System.nanoTime()));
+            windows.add(fault("instance 0 killed", () -> instances[0].destroyForcibly().waitFor(), 2_000, () -> {
+                instances[0] = startInstance(0, env, dir);
+                awaitReady(0);
+            }, 3_000));
+            windows.add(fault("broker killed", broker::kill, 3_000, broker::start, 4_000));
+            windows.add(fault("broker paused", broker::pause, 4_000, broker::resume, 4_000));
+            windows.add(fault("store paused", () -> OwnRabbitMQ.signal(store.process.pid(), "STOP"), 4_000,
+                    () -> OwnRabbitMQ.signal(store.process.pid(), "CONT"), 4_000));
+            windows.add(fault("store killed", () -> store.process.destroyForcibly().waitFor(), 3_000,
+                    () -> storeAgain = startStore(storeFile, storePort, dir), 4_000));
 
             loading.set(false);
             for (Thread t : load) {
@@ -195,6 +162,22 @@ class FaultsIT {
                 lines.stream().limit(40).forEach(l -> System.out.println("  " + (l.length() > 400 ? l.substring(0, 400) : l)));
             }
         }
+    }
+
+    interface Action {
+        void run() throws Exception;
+    }
+
+    /** One fault in turn: made, kept {@code downMs}, undone (returning once it answers), {@code recoveryMs} given. */
+    private static Window fault(String name, Action make, long downMs, Action undo, long recoveryMs) throws Exception {
+        long from = System.nanoTime();
+        make.run();
+        Thread.sleep(downMs);
+        long down = System.nanoTime();
+        undo.run();
+        long back = System.nanoTime();
+        Thread.sleep(recoveryMs);
+        return new Window(name, from, down, back, System.nanoTime());
     }
 
     // ---- what must hold
@@ -341,7 +324,7 @@ class FaultsIT {
     private void request(String kind, int instance, String path, String body) {
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[instance] + path))
                 .timeout(Duration.ofSeconds(10))
-                .header("Authorization", "JWT " + TestTokens.user(sender, APP))
+                .header("Authorization", "JWT " + token)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         long start = System.nanoTime();

@@ -27,8 +27,8 @@ public class TimelinePublisher {
     private final BrokerCheck broker;
 
     /**
-     * Bound by infra.Chat21Setup on the service's broker connection factory; {@code broker} ends the wait for
-     * confirms early when the broker stops answering.
+     * Bound by infra.Chat21Setup on the service's broker connection factory; {@code broker} publishes with
+     * confirms (and fails fast when the broker stops answering).
      */
     public TimelinePublisher(ConnectionFactory connections, String exchange, long confirmTimeoutMs, BrokerCheck broker) {
         this.template = new RabbitTemplate(connections);
@@ -59,9 +59,7 @@ public class TimelinePublisher {
         if (publications.isEmpty()) {
             return;
         }
-        // a broker known to be silent is not waited for (a new channel's open would wait for it)
-        broker.requireReachable();
-        Boolean confirmed = template.invoke(ops -> {
+        broker.publishConfirmed(template, confirmTimeoutMs, publications.size() + " timeline publishes", ops -> {
             for (Publication publication : publications) {
                 MessageProperties props = new MessageProperties();
                 props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
@@ -69,10 +67,6 @@ public class TimelinePublisher {
                 props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
                 ops.send(exchange, publication.routingKey(), new Message(Json.writeBytes(publication.body()), props));
             }
-            return broker.awaitConfirms(ops, confirmTimeoutMs);
         });
-        if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm " + publications.size() + " timeline publishes");
-        }
     }
 }

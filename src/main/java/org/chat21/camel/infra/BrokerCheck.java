@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Whether the broker answers now, bound as {@code brokerCheck}: changes that must be announced call it first,
@@ -24,6 +25,9 @@ import java.util.concurrent.TimeoutException;
  * round trip in flight is shared by every caller, each waiting at most until it is {@code answerTimeoutMs}
  * old, so a silent broker costs one blocked thread, not one per request. A round trip that succeeded in the
  * last {@code FRESH_NANOS} answers for the next callers.
+ *
+ * <p>It is also the one way the service publishes with confirms ({@link #publishConfirmed}): a publisher
+ * facing a silent broker fails within about the answer timeout instead of waiting the confirm timeout.
  */
 public class BrokerCheck {
     private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -36,12 +40,13 @@ public class BrokerCheck {
     private final Object lock = new Object();
     private CompletableFuture<Void> roundTrip;
     private long startedAt;
+    /** when a round trip last succeeded (nanoTime); none yet: long enough ago not to count */
     private volatile long answeredAt;
-    private volatile boolean answered;
 
     public BrokerCheck(ConnectionFactory connections, long answerTimeoutMs) {
         this.template = new RabbitTemplate(connections);
         this.answerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs);
+        this.answeredAt = System.nanoTime() - FRESH_NANOS;
         this.prober = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "broker-check");
             t.setDaemon(true);
@@ -54,7 +59,7 @@ public class BrokerCheck {
      * the answer timeout (both mapped to 503 by the route configuration).
      */
     public void requireReachable() {
-        if (answered && System.nanoTime() - answeredAt < FRESH_NANOS) {
+        if (System.nanoTime() - answeredAt < FRESH_NANOS) {
             return;
         }
         CompletableFuture<Void> trip;
@@ -82,7 +87,7 @@ public class BrokerCheck {
     }
 
     /** Whether the broker answers now (see {@link #requireReachable}), as a yes or no. */
-    public boolean answering() {
+    private boolean answering() {
         try {
             requireReachable();
             return true;
@@ -92,11 +97,28 @@ public class BrokerCheck {
     }
 
     /**
-     * Waits for the broker's confirms of what {@code ops} published, up to {@code timeoutMs}, but gives up as soon
-     * as the broker stops answering: a request that publishes several times then fails once, quickly, instead
-     * of waiting the whole timeout for each publish. Confirms that arrive later are still counted on the channel.
+     * Publishes what {@code sends} sends, on one channel of {@code template}, and waits for the broker's confirms
+     * of it all, up to {@code confirmTimeoutMs}. A broker known to be silent is not published to (a new channel's
+     * open would wait for it), and the wait ends as soon as the broker stops answering: a request that publishes
+     * several times then fails once, quickly, instead of waiting the whole timeout for each publish.
+     *
+     * @param what what was published, for the exception: "broker did not confirm " + what
+     * @throws TimeoutException when not everything was confirmed in time (or a publish was nacked)
      */
-    public boolean awaitConfirms(RabbitOperations ops, long timeoutMs) {
+    public void publishConfirmed(RabbitTemplate template, long confirmTimeoutMs, String what,
+                                 Consumer<RabbitOperations> sends) throws TimeoutException {
+        requireReachable();
+        Boolean confirmed = template.invoke(ops -> {
+            sends.accept(ops);
+            return awaitConfirms(ops, confirmTimeoutMs);
+        });
+        if (!Boolean.TRUE.equals(confirmed)) {
+            throw new TimeoutException("broker did not confirm " + what);
+        }
+    }
+
+    /** The confirms of what {@code ops} published; confirms that arrive later are still counted on the channel. */
+    private boolean awaitConfirms(RabbitOperations ops, long timeoutMs) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         // on the channel itself (the one ops publishes on): its TimeoutException tells a slow broker from a
         // nack, which Spring's waitForConfirms reports alike
@@ -120,6 +142,5 @@ public class BrokerCheck {
             return null;
         });
         answeredAt = System.nanoTime();
-        answered = true;
     }
 }

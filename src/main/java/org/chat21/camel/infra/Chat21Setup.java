@@ -407,7 +407,7 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("webhooks",
                 new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, brokerCheck, db, Clock.systemUTC()));
         context.getRegistry().bind("webhookDeadLetters",
-                new WebhookDeadLetters(db, connections, confirmTimeoutMs, Clock.systemUTC()));
+                new WebhookDeadLetters(db, connections, confirmTimeoutMs, brokerCheck, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
         context.getRegistry().bind("webhookRetries", new WebhookRetries());
         WebhookEndpoints.Endpoint push = null;
@@ -417,7 +417,7 @@ public class Chat21Setup implements CamelConfiguration {
                     List.of());
         }
         context.getRegistry().bind("pushHook", new PushHook(pushToken, push == null ? null : push.queue(), connections,
-                confirmTimeoutMs));
+                confirmTimeoutMs, brokerCheck));
         WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, webhookExchange, webhookQueuePrefix,
                 webhooksEnabled ? webhookEndpoints : "", subscribed, push);
         if (!endpoints.endpoints().isEmpty()) {

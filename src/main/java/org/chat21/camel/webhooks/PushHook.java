@@ -3,6 +3,7 @@ package org.chat21.camel.webhooks;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -28,16 +29,18 @@ public class PushHook {
     private final String queue;
     private final RabbitTemplate template;
     private final long confirmTimeoutMs;
+    private final BrokerCheck broker;
 
     /**
      * @param token the expected path token ({@code PUSH_WH_WEBHOOK_TOKEN}); empty = refuse all
      * @param queue the push endpoint's queue, or null when no notify URL is configured
      */
-    public PushHook(String token, String queue, ConnectionFactory connections, long confirmTimeoutMs) {
+    public PushHook(String token, String queue, ConnectionFactory connections, long confirmTimeoutMs, BrokerCheck broker) {
         this.token = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
         this.queue = queue;
         this.template = new RabbitTemplate(connections);
         this.confirmTimeoutMs = confirmTimeoutMs;
+        this.broker = broker;
     }
 
     /** Checks and forwards one event; true if it was queued for the notify URL, false if not for push. */
@@ -55,7 +58,7 @@ public class PushHook {
             throw new ApiException(503, "push forwarding is not configured (PUSH_WH_NOTIFY_URL)");
         }
         String id = UUID.randomUUID().toString();
-        Boolean confirmed = template.invoke(ops -> {
+        broker.publishConfirmed(template, confirmTimeoutMs, "the push event", ops -> {
             MessageProperties props = new MessageProperties();
             props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
             props.setDeliveryMode(MessageDeliveryMode.PERSISTENT);
@@ -63,11 +66,7 @@ public class PushHook {
             props.setHeader(Webhooks.EVENT_ID, id);
             props.setHeader(Webhooks.EVENT_TYPE, WebhookEvents.MESSAGE_DELIVERED);
             ops.send("", queue, new Message(body, props));
-            return ops.waitForConfirms(confirmTimeoutMs);
         });
-        if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm the push event");
-        }
         return true;
     }
 }

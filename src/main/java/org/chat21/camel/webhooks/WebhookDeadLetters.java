@@ -9,6 +9,7 @@ import org.bson.types.Binary;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -33,12 +34,15 @@ public class WebhookDeadLetters {
     private final MongoCollection<Document> letters;
     private final RabbitTemplate template;
     private final long confirmTimeoutMs;
+    private final BrokerCheck broker;
     private final Clock clock;
 
-    public WebhookDeadLetters(MongoDatabase db, ConnectionFactory connections, long confirmTimeoutMs, Clock clock) {
+    public WebhookDeadLetters(MongoDatabase db, ConnectionFactory connections, long confirmTimeoutMs, BrokerCheck broker,
+                              Clock clock) {
         this.letters = db.getCollection("webhook_dead_letters");
         this.template = new RabbitTemplate(connections);
         this.confirmTimeoutMs = confirmTimeoutMs;
+        this.broker = broker;
         this.clock = clock;
     }
 
@@ -92,7 +96,7 @@ public class WebhookDeadLetters {
         if (batch.isEmpty()) {
             return 0;
         }
-        Boolean confirmed = template.invoke(ops -> {
+        broker.publishConfirmed(template, confirmTimeoutMs, "the replayed webhook events", ops -> {
             for (Document letter : batch) {
                 MessageProperties props = new MessageProperties();
                 props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
@@ -104,11 +108,7 @@ public class WebhookDeadLetters {
                 // the default exchange routes by queue name: straight back to that endpoint's queue
                 ops.send("", letter.getString("queue"), new Message(letter.get("event", Binary.class).getData(), props));
             }
-            return ops.waitForConfirms(confirmTimeoutMs);
         });
-        if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm the replayed webhook events");
-        }
         List<Object> ids = new ArrayList<>();
         for (Document letter : batch) {
             ids.add(letter.get("_id"));

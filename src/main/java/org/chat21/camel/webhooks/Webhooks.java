@@ -7,11 +7,11 @@ import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.DeliveryPlanner;
 import org.chat21.camel.delivery.TimelinePublisher.Publication;
 import org.chat21.camel.group.GroupChange;
+import org.chat21.camel.infra.BrokerCheck;
 import org.chat21.camel.observer.ClientTopic;
 import org.chat21.camel.webhooks.WebhookEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.chat21.camel.infra.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -48,7 +48,7 @@ public class Webhooks {
     private final String exchange;
     private final Set<String> types;
     private final long confirmTimeoutMs;
-    /** ends the wait for confirms early when the broker stops answering (an archive must answer in time) */
+    /** publishes with confirms, failing fast when the broker stops answering (an archive must answer in time) */
     private final BrokerCheck broker;
     private final MongoCollection<Document> conversations;
     private final Clock clock;
@@ -203,8 +203,7 @@ public class Webhooks {
         if (events.isEmpty()) {
             return;
         }
-        broker.requireReachable();
-        Boolean confirmed = template.invoke(ops -> {
+        broker.publishConfirmed(template, confirmTimeoutMs, events.size() + " webhook events", ops -> {
             for (Event event : events) {
                 MessageProperties props = new MessageProperties();
                 props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
@@ -215,10 +214,6 @@ public class Webhooks {
                 props.setHeader(EVENT_TYPE, event.type());
                 ops.send(exchange, event.routingKey(), new Message(Json.writeBytes(event.json()), props));
             }
-            return broker.awaitConfirms(ops, confirmTimeoutMs);
         });
-        if (!Boolean.TRUE.equals(confirmed)) {
-            throw new TimeoutException("broker did not confirm " + events.size() + " webhook events");
-        }
     }
 }
