@@ -177,9 +177,9 @@ class BridgesIT {
         extra.put("chat21.webhooks.exchange", "it." + run + ".webhooks");
         extra.put("chat21.webhooks.queue-prefix", "it." + run + ".webhooks");
         extra.put("chat21.bridges.queue-prefix", "it." + run + ".bridges");
-        extra.put("chat21.webhooks.first-delay-ms", "100");
-        extra.put("chat21.webhooks.max-delay-ms", "400");
-        extra.put("chat21.webhooks.retries", "3");
+        extra.put("chat21.bridges.first-delay-ms", "100");
+        extra.put("chat21.bridges.max-delay-ms", "400");
+        extra.put("chat21.bridges.retries", "3");
         return ServiceHarness.ofRun(extra, run);
     }
 

@@ -203,7 +203,16 @@ final class ServiceHarness implements AutoCloseable {
                     admin.channel.queueDelete(WebhookEndpoints.queueName(hooks, url));
                 }
                 admin.channel.queueDelete(hooks + ".push");
-                admin.channel.exchangeDelete(overrides.get("chat21.webhooks.exchange"));
+                admin.channel.queueDelete(hooks + ".overflow");
+                String exchange = overrides.get("chat21.webhooks.exchange");
+                admin.channel.exchangeDelete(exchange);
+                admin.channel.exchangeDelete(exchange + ".overflow");
+                admin.channel.exchangeDelete(exchange + ".retry");
+                admin.channel.exchangeDelete(exchange + ".retry.redeliver");
+                for (java.time.Duration stage : org.chat21.camel.outbound.RetrySchedule.parse(overrides.getOrDefault(
+                        "chat21.webhooks.retry-schedule", "5s,5m,30m,2h,5h,10h,10h")).stages()) {
+                    admin.channel.queueDelete(exchange + ".retry." + org.chat21.camel.outbound.RetrySchedule.label(stage));
+                }
             }
         } catch (Exception e) {
             System.err.println("could not delete test queues: " + e);

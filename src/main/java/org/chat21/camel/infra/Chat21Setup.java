@@ -47,6 +47,10 @@ import org.chat21.camel.operations.DependencyWatch;
 import org.chat21.camel.operations.GracefulShutdown;
 import org.chat21.camel.operations.ServiceMetrics;
 import org.chat21.camel.ratelimit.RateLimits;
+import org.chat21.camel.outbound.CircuitsCheck;
+import org.chat21.camel.outbound.OutboundComponent;
+import org.chat21.camel.outbound.RetrySchedule;
+import org.chat21.camel.outbound.RetryStages;
 import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
 import org.chat21.camel.webhooks.WebhookEndpoints;
@@ -63,6 +67,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -151,6 +157,18 @@ public class Chat21Setup implements CamelConfiguration {
     String webhookExchange;
     @PropertyInject("chat21.webhooks.queue-prefix")
     String webhookQueuePrefix;
+    @PropertyInject("chat21.webhooks.in-flight")
+    int webhookInFlight;
+    @PropertyInject("chat21.webhooks.timeout-ms")
+    long webhookTimeoutMs;
+    @PropertyInject("chat21.webhooks.retry-schedule")
+    String webhookRetrySchedule;
+    @PropertyInject("chat21.webhooks.queue-max-length")
+    long webhookQueueMaxLength;
+    @PropertyInject("chat21.webhooks.queue-max-age-ms")
+    long webhookQueueMaxAgeMs;
+    @PropertyInject("chat21.webhooks.settlers")
+    int webhookSettlers;
     @PropertyInject("chat21.events.enabled")
     boolean eventsEnabled;
     @PropertyInject("chat21.push.webhook-token")
@@ -342,7 +360,7 @@ public class Chat21Setup implements CamelConfiguration {
         changes.listen();
         context.getRegistry().bind("groupChanges", changes);
 
-        webhooks(context, connections, brokerCheck, db);
+        webhooks(context, connections, brokerCheck, db, rabbitUri.trim().isEmpty());
 
         // the timeline as server-sent events: a Vert.x handler on the API router, its streams closed (and their
         // queues deleted) when the service stops, before the broker connection closes
@@ -401,31 +419,54 @@ public class Chat21Setup implements CamelConfiguration {
      * the dead-letter store, signature and retry counter the routes of routes/webhooks.yaml use.
      */
     private void webhooks(CamelContext context, CachingConnectionFactory connections, BrokerCheck brokerCheck,
-                          MongoDatabase db) throws Exception {
+                          MongoDatabase db, boolean embeddedBroker) throws Exception {
         Set<String> subscribed = WebhookEvents.parseTypes(webhookEvents);
         Set<String> published = eventsEnabled ? Set.copyOf(WebhookEvents.ALL) : webhooksEnabled ? subscribed : Set.of();
         context.getRegistry().bind("webhooks",
                 new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, brokerCheck, db, Clock.systemUTC()));
-        context.getRegistry().bind("webhookDeadLetters",
-                new WebhookDeadLetters(db, connections, confirmTimeoutMs, brokerCheck, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
         context.getRegistry().bind("webhookRetries", new WebhookRetries());
+        // failed POSTs wait in the broker's retry stages (message TTL and dead-lettering on RabbitMQ; a relay on
+        // the embedded broker, which has neither) and come back to their endpoint's queue when due
+        RetryStages stages = new RetryStages(connections, webhookExchange + ".retry", RetrySchedule.parse(webhookRetrySchedule),
+                !embeddedBroker, brokerCheck, confirmTimeoutMs);
+        context.addService(new CloseableService(stages), true, true);
+        ScheduledExecutorService outboundTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "outbound-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        context.addService(new CloseableService(outboundTimer::shutdownNow), true, true);
+        context.addComponent("outbound", new OutboundComponent(connections, stages, rabbitRecoveryMs, webhookSettlers,
+                outboundTimer));
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);
             push = new WebhookEndpoints.Endpoint(webhookQueuePrefix + ".push", pushNotifyUrl.trim(), pushAdminToken,
-                    List.of());
+                    List.of(), webhookInFlight, webhookTimeoutMs);
         }
         context.getRegistry().bind("pushHook", new PushHook(pushToken, push == null ? null : push.queue(), connections,
                 confirmTimeoutMs, brokerCheck));
-        WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, webhookExchange, webhookQueuePrefix,
-                webhooksEnabled ? webhookEndpoints : "", subscribed, push);
+        WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, db, webhookExchange, webhookQueuePrefix,
+                webhooksEnabled ? webhookEndpoints : "", subscribed, push,
+                new WebhookEndpoints.Settings(webhookInFlight, webhookTimeoutMs, webhookQueueMaxLength, webhookQueueMaxAgeMs,
+                        !embeddedBroker), stages);
+        context.getRegistry().bind("webhookDeadLetters", new WebhookDeadLetters(db, connections, confirmTimeoutMs,
+                brokerCheck, Clock.systemUTC(), queue -> {
+                    WebhookEndpoints.Endpoint endpoint = endpoints.byQueue(queue);
+                    return endpoint == null ? null : endpoint.url();
+                }));
         if (!endpoints.endpoints().isEmpty()) {
+            stages.start();
             context.addStartupListener(endpoints);
+            HealthCheckRegistry health = HealthCheckRegistry.get(context);
+            if (health != null) {
+                health.register(new CircuitsCheck(context));
+            }
         }
         if (webhooksEnabled) {
-            LOG.info("webhooks: {} endpoint(s), events {}", endpoints.endpoints().size() - (push == null ? 0 : 1),
-                    String.join(",", subscribed));
+            LOG.info("webhooks: {} endpoint(s), events {}, retries after {}", endpoints.endpoints().size() - (push == null ? 0 : 1),
+                    String.join(",", subscribed), stages.schedule());
         }
     }
 

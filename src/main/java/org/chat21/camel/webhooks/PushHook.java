@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.infra.BrokerCheck;
+import org.chat21.camel.outbound.OutboundConsumer;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;
@@ -65,6 +66,7 @@ public class PushHook {
             props.setMessageId(id);
             props.setHeader(Webhooks.EVENT_ID, id);
             props.setHeader(Webhooks.EVENT_TYPE, WebhookEvents.MESSAGE_DELIVERED);
+            props.setHeader(OutboundConsumer.PUBLISHED_AT, System.currentTimeMillis());
             ops.send("", queue, new Message(body, props));
         });
         return true;

@@ -37,8 +37,13 @@ public class WebhookDeadLetters {
     private final BrokerCheck broker;
     private final Clock clock;
 
+    /** queue -> the URL of its endpoint (null: not an endpoint's) */
+    private final java.util.function.Function<String, String> endpointOf;
+
+    /** @param endpointOf an endpoint queue's URL (null for other queues) */
     public WebhookDeadLetters(MongoDatabase db, ConnectionFactory connections, long confirmTimeoutMs, BrokerCheck broker,
-                              Clock clock) {
+                              Clock clock, java.util.function.Function<String, String> endpointOf) {
+        this.endpointOf = endpointOf;
         this.letters = db.getCollection("webhook_dead_letters");
         this.template = new RabbitTemplate(connections);
         this.confirmTimeoutMs = confirmTimeoutMs;
@@ -69,6 +74,40 @@ public class WebhookDeadLetters {
         letters.insertOne(letter);
     }
 
+    /**
+     * Keeps an event that overflowed its endpoint's bounded queue or aged out of it, as RabbitMQ dead-lettered it
+     * (its {@code x-death} header names the queue and the reason).
+     *
+     * @return the endpoint's URL (for the overflow counter), or "unknown"
+     */
+    public String overflowed(byte[] body, Map<String, Object> headers) {
+        String queue = null;
+        String reason = "unknown";
+        if (headers.get("x-death") instanceof List<?> deaths) {
+            for (Object death : deaths) {
+                if (death instanceof Map<?, ?> d && d.get("queue") != null && endpointOf.apply(d.get("queue").toString()) != null) {
+                    queue = d.get("queue").toString();
+                    reason = String.valueOf(d.get("reason"));
+                    break;
+                }
+            }
+        }
+        String url = queue == null ? null : endpointOf.apply(queue);
+        String why = switch (reason) {
+            case "maxlen" -> "the endpoint's queue was full (chat21.webhooks.queue-max-length)";
+            case "expired" -> "it waited in the endpoint's queue longer than chat21.webhooks.queue-max-age-ms";
+            default -> "it left the endpoint's queue (" + reason + ")";
+        };
+        store(body, queue, url, header(headers, Webhooks.EVENT_ID), header(headers, Webhooks.EVENT_TYPE),
+                new IllegalStateException(why));
+        return url == null ? "unknown" : url;
+    }
+
+    private static String header(Map<String, Object> headers, String name) {
+        Object value = headers.get(name);
+        return value == null ? null : value.toString();
+    }
+
     /** The app's dead letters, oldest first, at most {@code limit}. */
     public List<Map<String, Object>> list(Caller caller, String appId, Integer limit) {
         requireAdmin(caller);
@@ -91,7 +130,8 @@ public class WebhookDeadLetters {
     /** Puts the app's dead letters (at most {@code limit}) back on their queues; how many went back. */
     public int replay(Caller caller, String appId, Integer limit) throws TimeoutException {
         requireAdmin(caller);
-        List<Document> batch = letters.find(Filters.eq("app_id", appId)).sort(Sorts.ascending("failedAt"))
+        // a letter whose queue is unknown has nowhere to go back to: listed, not replayed
+        List<Document> batch = letters.find(Filters.and(Filters.eq("app_id", appId), Filters.ne("queue", null))).sort(Sorts.ascending("failedAt"))
                 .limit(bounded(limit)).into(new ArrayList<>());
         if (batch.isEmpty()) {
             return 0;

@@ -9,6 +9,7 @@ import org.chat21.camel.delivery.TimelinePublisher.Publication;
 import org.chat21.camel.group.GroupChange;
 import org.chat21.camel.infra.BrokerCheck;
 import org.chat21.camel.observer.ClientTopic;
+import org.chat21.camel.outbound.OutboundConsumer;
 import org.chat21.camel.webhooks.WebhookEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -212,6 +213,7 @@ public class Webhooks {
                 props.setMessageId(event.id());
                 props.setHeader(EVENT_ID, event.id());
                 props.setHeader(EVENT_TYPE, event.type());
+                props.setHeader(OutboundConsumer.PUBLISHED_AT, System.currentTimeMillis());
                 ops.send(exchange, event.routingKey(), new Message(Json.writeBytes(event.json()), props));
             }
         });
