@@ -33,6 +33,11 @@ final class HookReceiver implements AutoCloseable {
     record Reply(int status, String body) {
     }
 
+    /** What a path answers to a request, decided (and waited for: a slow remote) by the test: a status. */
+    interface Handler {
+        int status(Hit hit, int n) throws InterruptedException;
+    }
+
     record Hit(String path, Map<String, List<String>> headers, byte[] raw, Map<String, Object> json, long at,
                String query) {
         String header(String name) {
@@ -50,6 +55,9 @@ final class HookReceiver implements AutoCloseable {
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
     private final Map<String, Integer> counts = new ConcurrentHashMap<>();
     private final Map<String, Responder> responders = new ConcurrentHashMap<>();
+    private final Map<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> active = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> mostActive = new ConcurrentHashMap<>();
 
     HookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -71,7 +79,28 @@ final class HookReceiver implements AutoCloseable {
         responders.put(path, responder);
     }
 
+    /** {@code path} answers what {@code handler} says, after as long as it takes. */
+    void handle(String path, Handler handler) {
+        handlers.put(path, handler);
+    }
+
+    /** The most requests {@code path} had under way at once. */
+    int mostActive(String path) {
+        return mostActive.getOrDefault(path, new java.util.concurrent.atomic.AtomicInteger()).get();
+    }
+
     private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        int now = active.computeIfAbsent(path, k -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        mostActive.computeIfAbsent(path, k -> new java.util.concurrent.atomic.AtomicInteger()).accumulateAndGet(now, Math::max);
+        try {
+            record(exchange);
+        } finally {
+            active.get(path).decrementAndGet();
+        }
+    }
+
+    private void record(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         byte[] raw;
         try (InputStream in = exchange.getRequestBody()) {
@@ -87,6 +116,18 @@ final class HookReceiver implements AutoCloseable {
         Hit hit = new Hit(path, Map.copyOf(exchange.getRequestHeaders()), raw, json, System.currentTimeMillis(),
                 exchange.getRequestURI().getRawQuery());
         hits.add(hit);
+        Handler handler = handlers.get(path);
+        if (handler != null) {
+            int status;
+            try {
+                status = handler.status(hit, n);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                status = 500;
+            }
+            answer(exchange, status, "{\"ok\":" + (status < 300) + "}");
+            return;
+        }
         Responder responder = responders.get(path);
         if (responder != null) {
             Reply reply = responder.reply(hit);
