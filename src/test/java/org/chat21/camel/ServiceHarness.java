@@ -191,7 +191,7 @@ final class ServiceHarness implements AutoCloseable {
      * This run's queues and exchanges go with it, deleted on the machine's RabbitMQ directly (whatever URI
      * the service used: a relay, or a dead port); deleting what was never declared is harmless.
      */
-    private void deleteBrokerObjects() {
+    void deleteBrokerObjects() {
         try (Subscriber admin = new Subscriber()) {
             admin.channel.exchangeDelete(overrides.get("chat21.exchange.group-changes"));
             for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
@@ -247,6 +247,11 @@ final class ServiceHarness implements AutoCloseable {
         final BlockingQueue<Received> received = new LinkedBlockingQueue<>();
         private final Connection connection;
         final Channel channel;
+
+        /** Another channel on this connection (for a call that may close its channel, such as a passive declare). */
+        Channel newChannel() throws java.io.IOException {
+            return connection.createChannel();
+        }
 
         Subscriber(String... bindings) throws Exception {
             TestBroker.require();
