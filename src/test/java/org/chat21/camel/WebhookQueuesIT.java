@@ -33,6 +33,7 @@ class WebhookQueuesIT {
         String exchange = "it." + run + ".webhooks";
         MongoServer mongo = new MongoServer(new MemoryBackend());
         mongo.bind();
+        ServiceHarness first = null;
         ServiceHarness second = null;
         try (HookReceiver hooks = new HookReceiver()) {
             hooks.behave("/full", n -> 503);
@@ -52,7 +53,7 @@ class WebhookQueuesIT {
 
             Map<String, String> before = new HashMap<>(common);
             before.put("chat21.webhooks.endpoints", kept + "," + removed);
-            ServiceHarness first = new ServiceHarness(before, mongo);
+            first = new ServiceHarness(before, mongo);
             assertEquals(200, first.sendText("u1", "u2", "hello").statusCode());
             waitUntil(() -> hooks.at("/b", h -> true).size() == 1, 10_000, "/b served");
             first.close();
@@ -95,6 +96,10 @@ class WebhookQueuesIT {
             if (second != null) {
                 second.close();
                 second.deleteBrokerObjects();
+            }
+            if (first != null) {
+                // its observer queues and group-change exchange (its endpoint queues are gone by now)
+                first.deleteBrokerObjects();
             }
             mongo.shutdownNow();
         }

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * a killed process leaves it in the queue or in the stage, never nowhere (at least once; receivers dedupe by
  * event id). The route sees the attempt as variables {@code attempt} and {@code lastAttempt}: on the last one
  * it dead-letters the event itself, and the failure it handled still counts against the remote;</li>
- * <li>circuit breaker (resilience4j): when {@code failureRate}% of the last calls failed, the consumer stops
+ * <li>circuit breaker (resilience4j): when {@code failureRate}% of the last first attempts failed (retries are
+ * not counted: they are events known to have failed there once; while it probes, every call counts), the consumer stops
  * taking events (they wait in the queue, not in memory) for {@code openSeconds}, then lets
  * {@code halfOpenCalls} probes through, which close it again or reopen it;</li>
  * <li>a lost broker: the channel is made again every {@code recoveryMs}; what was not acknowledged is
@@ -66,6 +67,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     private String consumerTag;
     private volatile boolean paused;
     private volatile boolean brokerLost;
+    /** why the last call failed, for the line that says the circuit opened */
+    private volatile String lastFailure = "";
     private ScheduledFuture<?> watch;
     private long depthCheckedAt;
 
@@ -96,8 +99,9 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
         breaker.getEventPublisher().onStateTransition(event -> {
             CircuitBreaker.State to = event.getStateTransition().getToState();
             if (to == CircuitBreaker.State.OPEN) {
-                LOG.warn("{}: circuit open after {}% failed calls: its events wait in queue {} for {} s", settings.name(),
-                        Math.round(breaker.getMetrics().getFailureRate()), settings.queue(), settings.open().toSeconds());
+                LOG.warn("{}: circuit open after {}% failed calls (the last: {}): its events wait in queue {} for {} s",
+                        settings.name(), Math.round(breaker.getMetrics().getFailureRate()), lastFailure, settings.queue(),
+                        settings.open().toSeconds());
             } else if (to == CircuitBreaker.State.CLOSED) {
                 LOG.info("{}: circuit closed, delivering again", settings.name());
             }
@@ -262,8 +266,17 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             Exception failure = exchange.getException() != null ? exchange.getException()
                     : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
             long took = System.nanoTime() - started;
+            // what the breaker judges the remote by: first attempts, and every call while it probes. Retries are
+            // events that already failed there once: a burst of them (they come back together) says nothing new
+            // about the remote, and counted as calls they would open the circuit of an endpoint that serves
+            // nine events in ten
+            boolean judged = attempt == 1 || breaker.getState() != CircuitBreaker.State.CLOSED;
             if (failure == null) {
-                breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                if (judged) {
+                    breaker.onSuccess(took, TimeUnit.NANOSECONDS);
+                } else {
+                    breaker.releasePermission();
+                }
                 count(delivered);
                 if (latency != null && props.getHeaders() != null && props.getHeaders().get(PUBLISHED_AT) instanceof Number at) {
                     latency.record(Math.max(0, System.currentTimeMillis() - at.longValue()), TimeUnit.MILLISECONDS);
@@ -271,7 +284,14 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 ack(on, deliveryTag);
                 return;
             }
-            breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+            lastFailure = String.valueOf(failure.getMessage());
+            LOG.debug("{}: attempt {} of event {} failed: {}", settings.name(), attempt, header(props, "X-Chat21-Event-Id"),
+                    lastFailure);
+            if (judged) {
+                breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+            } else {
+                breaker.releasePermission();
+            }
             count(failedAttempts);
             if (exchange.getException() == null) {
                 // the route handled it (its last attempt: dead-lettered)
