@@ -67,6 +67,7 @@ public final class WebhookBench {
     private final StringBuilder report = new StringBuilder();
     private int receiverPort;
     private int servicePort;
+    private int managementPort;
     private Child store;
     private Child service;
 
@@ -114,6 +115,9 @@ public final class WebhookBench {
         env.put("MONGODB_URI", "mongodb://127.0.0.1:" + storePort + "/chatdb");
         env.put("RABBITMQ_URI", RABBIT);
         env.put("PORT", String.valueOf(servicePort));
+        managementPort = org.chat21.camel.infra.EmbeddedBroker.freePort();
+        env.put("MANAGEMENT_PORT", String.valueOf(managementPort));
+        env.put("MANAGEMENT_HOST", "127.0.0.1");
         env.put("HOST", "127.0.0.1");
         env.put("LOG_LEVEL", "WARN");
         env.put("WEBHOOK_ENABLED", "true");
@@ -381,16 +385,7 @@ public final class WebhookBench {
 
     private String metricLines(String name, String path) {
         try {
-            String port = null;
-            for (String l : Files.readAllLines(logs.resolve("service.log"))) {
-                int at = l.indexOf("management port ");
-                if (at >= 0) {
-                    port = l.substring(at + 16).replaceAll("[^0-9].*", "");
-                }
-            }
-            if (port == null) {
-                return name + " ?";
-            }
+            String port = String.valueOf(managementPort);
             String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics")).GET().build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             return String.join("; ", body.lines().filter(l -> l.startsWith(name + "{") && l.contains(path)).toList());
