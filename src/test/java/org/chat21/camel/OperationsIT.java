@@ -67,13 +67,12 @@ class OperationsIT {
             assertEquals(delivered + 4, metric(svc, "chat21_copies_delivered_total"), "2 messages x 2 copies");
             assertTrue(metric(svc, "camel_exchanges_total") > 0);
             // both messages timed from acceptance to publication, in buckets; the outbox empty again; the
-            // relay and webhook retries exported (zero here)
+            // relay exported (zero here)
             waitUntil(() -> metric(svc, "chat21_delivery_latency_seconds_count") >= 2, 10_000, "latency not recorded");
             assertTrue(metric(svc, "chat21_delivery_latency_seconds_bucket") > 0);
             assertTrue(metric(svc, "chat21_delivery_latency_seconds_sum") > 0);
             waitUntil(() -> metric(svc, "chat21_outbox_backlog") == 0, 10_000, "outbox backlog not 0");
             assertEquals(0, metric(svc, "chat21_outbox_parked"));
-            assertEquals(0, metric(svc, "chat21_webhook_retries_total"));
 
             // the store gone: not ready (503, naming it), still alive
             svc.mongoServer.shutdownNow();

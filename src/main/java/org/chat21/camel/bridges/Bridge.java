@@ -48,8 +48,10 @@ public class Bridge extends RoutePolicySupport {
     private byte[] secret = new byte[0];
     private Map<String, BridgeUsers.Mapped> users = Map.of();
     private boolean outbound;
+    private int partitions = 16;
+    private String queue;
     private volatile CamelContext context;
-    private volatile boolean watching;
+    private volatile Webhooks.Watch watching;
     private volatile long startedAt = System.currentTimeMillis();
 
     // --- settings (the template's parameters) -----------------------------------------------------------
@@ -62,8 +64,22 @@ public class Bridge extends RoutePolicySupport {
         this.appId = Ids.require("bridge appId", appId);
     }
 
+    /** A group or user id; {@code *} (outbound, kind group): every group of the app. */
     public void setConversation(String conversation) {
-        this.conversation = Ids.require("bridge conversation", conversation);
+        this.conversation = Webhooks.Watch.ALL.equals(conversation) ? conversation : Ids.require("bridge conversation", conversation);
+    }
+
+    /** Outbound: how many partition queues (conversations delivered in parallel, each in its order). */
+    public void setPartitions(int partitions) {
+        if (partitions < 1 || partitions > 256) {
+            throw new IllegalArgumentException("bridge partitions must be 1 to 256, not " + partitions);
+        }
+        this.partitions = partitions;
+    }
+
+    /** Outbound: the prefix of its partition queues ({@code <queue>.<n>}). */
+    public void setQueue(String queue) {
+        this.queue = queue;
     }
 
     /** {@code group} or {@code user} */
@@ -109,23 +125,27 @@ public class Bridge extends RoutePolicySupport {
     @Override
     public void onInit(Route route) {
         context = route.getCamelContext();
+        if (Webhooks.Watch.ALL.equals(conversation) && !(outbound && GROUP.equals(kind))) {
+            throw new IllegalArgumentException("bridge " + id + ": conversation * (every group of the app) is for an "
+                    + "outbound bridge of kind group only");
+        }
     }
 
     @Override
     public void onStart(Route route) {
         context = route.getCamelContext();
         startedAt = System.currentTimeMillis();
-        if (outbound && !watching) {
-            webhooks().watch(appId, conversation);
-            watching = true;
+        if (outbound && watching == null) {
+            watching = new Webhooks.Watch(appId, GROUP.equals(kind), conversation, queue, partitions);
+            webhooks().watch(watching);
         }
     }
 
     @Override
     public void onStop(Route route) {
-        if (watching) {
-            webhooks().unwatch(appId, conversation);
-            watching = false;
+        if (watching != null) {
+            webhooks().unwatch(watching);
+            watching = null;
         }
     }
 
@@ -152,8 +172,9 @@ public class Bridge extends RoutePolicySupport {
      */
     public Map<String, Object> outgoing(byte[] event, String eventType) {
         Map<String, Object> json = Json.readMap(event);
-        if (!(json.get("data") instanceof Map<?, ?> raw) || !appId.equals(json.get("app_id"))
-                || !conversation.equals(json.get("recipient_id"))) {
+        Object timeline = json.get("recipient_id");
+        if (!(json.get("data") instanceof Map<?, ?> raw) || !appId.equals(json.get("app_id")) || timeline == null
+                || !(conversation.equals(timeline) || Webhooks.Watch.ALL.equals(conversation))) {
             return null;
         }
         @SuppressWarnings("unchecked")
@@ -181,7 +202,7 @@ public class Bridge extends RoutePolicySupport {
         out.put("app_id", appId);
         out.put("message_id", data.get("message_id"));
         out.put("channel_type", channel);
-        out.put("conversation", conversation);
+        out.put("conversation", timeline);
         out.put("sender", data.get("sender"));
         out.put("sender_fullname", senderName);
         out.put("recipient", data.get("recipient"));

@@ -55,7 +55,6 @@ import org.chat21.camel.webhooks.PushHook;
 import org.chat21.camel.webhooks.WebhookDeadLetters;
 import org.chat21.camel.webhooks.WebhookEndpoints;
 import org.chat21.camel.webhooks.WebhookEvents;
-import org.chat21.camel.webhooks.WebhookRetries;
 import org.chat21.camel.webhooks.WebhookSignature;
 import org.chat21.camel.webhooks.Webhooks;
 import org.slf4j.Logger;
@@ -169,6 +168,8 @@ public class Chat21Setup implements CamelConfiguration {
     long webhookQueueMaxAgeMs;
     @PropertyInject("chat21.webhooks.settlers")
     int webhookSettlers;
+    @PropertyInject("chat21.outbound.dispatchers")
+    int outboundDispatchers;
     @PropertyInject("chat21.events.enabled")
     boolean eventsEnabled;
     @PropertyInject("chat21.push.webhook-token")
@@ -374,7 +375,6 @@ public class Chat21Setup implements CamelConfiguration {
         // metrics that need code (operations.ServiceMetrics), on the Prometheus registry once it exists
         ServiceMetrics metrics = new ServiceMetrics();
         context.getRegistry().bind("serviceMetrics", metrics);
-        WebhookRetries retries = bean(context, "webhookRetries", WebhookRetries.class);
 
         // no routes = a service that serves nothing: say so and stop (Application exits 1); else the metrics, and
         // one summary line at WARN, so that it survives LOG_LEVEL=WARN
@@ -402,7 +402,7 @@ public class Chat21Setup implements CamelConfiguration {
                 DemoPage.mount(router, basePath);
                 MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
                 if (registry != null) {
-                    metrics.bind(registry, db.getCollection("outbox"), retries::count);
+                    metrics.bind(registry, db.getCollection("outbox"));
                     // chat21_rate_limited_total{kind}: the rateLimits bean of routes/beans.yaml
                     started.getRegistry().findByType(RateLimits.class).forEach(limits -> limits.bind(registry));
                 }
@@ -425,7 +425,6 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("webhooks",
                 new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, brokerCheck, db, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
-        context.getRegistry().bind("webhookRetries", new WebhookRetries());
         // failed POSTs wait in the broker's retry stages (message TTL and dead-lettering on RabbitMQ; a relay on
         // the embedded broker, which has neither) and come back to their endpoint's queue when due
         RetryStages stages = new RetryStages(connections, webhookExchange + ".retry", RetrySchedule.parse(webhookRetrySchedule),
@@ -438,7 +437,7 @@ public class Chat21Setup implements CamelConfiguration {
         });
         context.addService(new CloseableService(outboundTimer::shutdownNow), true, true);
         context.addComponent("outbound", new OutboundComponent(connections, stages, rabbitRecoveryMs, webhookSettlers,
-                outboundTimer));
+                outboundDispatchers, outboundTimer, !embeddedBroker));
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);

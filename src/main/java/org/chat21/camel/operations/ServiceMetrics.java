@@ -26,7 +26,6 @@ import java.util.function.LongSupplier;
  * are counted by {@code chat21_relay_redelivered_total} instead);</li>
  * <li>{@code chat21_outbox_backlog} and {@code chat21_outbox_parked} (gauges, read from the store when
  * scraped, NaN while it cannot answer within a second): messages not delivered yet, and parked ones;</li>
- * <li>{@code chat21_webhook_retries_total}: failed webhook and bridge POSTs tried again.</li>
  * </ul>
  * Bound as {@code serviceMetrics}; until the registry is there it records nothing.
  */
@@ -38,11 +37,9 @@ public class ServiceMetrics {
 
     private final Map<Object, Long> acceptedAt = new ConcurrentHashMap<>();
     private volatile Timer latency;
-    /** held here: a function counter holds its object weakly, and nothing else holds this supplier */
-    private LongSupplier webhookRetries;
 
     /** Registers the meters; called once the context (and so the Prometheus registry) has started. */
-    public void bind(MeterRegistry registry, MongoCollection<Document> outbox, LongSupplier webhookRetries) {
+    public void bind(MeterRegistry registry, MongoCollection<Document> outbox) {
         latency = Timer.builder("chat21.delivery.latency")
                 .description("from a message's acceptance to its copies published")
                 .publishPercentileHistogram()
@@ -58,9 +55,6 @@ public class ServiceMetrics {
         Gauge.builder("chat21.outbox.parked", outbox, c -> count(c, Filters.eq("state", "dead")))
                 .strongReference(true)
                 .description("messages whose delivery kept failing, parked in the outbox").register(registry);
-        this.webhookRetries = webhookRetries;
-        FunctionCounter.builder("chat21.webhook.retries", webhookRetries, LongSupplier::getAsLong)
-                .description("webhook and bridge deliveries tried again").register(registry);
     }
 
     private static double count(MongoCollection<Document> outbox, Bson filter) {

@@ -56,16 +56,28 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     public static final String ATTEMPT = "x-chat21-attempt";
     /** when the event was published (epoch ms), for the delivery latency */
     public static final String PUBLISHED_AT = "x-chat21-published-at";
+    /** an ordered consumer's key: the conversation the event belongs to */
+    public static final String KEY = "x-chat21-key";
+    /** set on an event held behind a failed one of its conversation (not attempted) */
+    static final String HELD = "x-chat21-held";
+    /** set on a failed event parked for its next attempt (its conversation's head, when ordered) */
+    static final String RETRY = "x-chat21-retry";
     private static final long DEPTH_EVERY_MS = 5000;
 
     private final OutboundEndpoint.Settings settings;
     private final OutboundComponent component;
     private final RetrySchedule schedule;
+    private final RetryStages stages;
     private final CircuitBreaker breaker;
+    private final OrderedKeys keys = new OrderedKeys();
     private final Object lock = new Object();
     private Channel channel;
-    private String consumerTag;
+    /** queue -> consumer tag, while consuming */
+    private final Map<String, String> consumerTags = new HashMap<>();
+    private boolean declared;
     private volatile boolean paused;
+    /** a remote that said "too many requests" is not called before this (epoch ms) */
+    private volatile long pausedUntil;
     private volatile boolean brokerLost;
     /** why the last call failed, for the line that says the circuit opened */
     private volatile String lastFailure = "";
@@ -86,7 +98,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
         super(endpoint, processor);
         this.settings = endpoint.settings();
         this.component = endpoint.getComponent();
-        this.schedule = component.stages().schedule();
+        this.stages = settings.stages();
+        this.schedule = stages.schedule();
         this.breaker = CircuitBreaker.of(settings.name(), CircuitBreakerConfig.custom()
                 .failureRateThreshold(settings.failureRate())
                 .minimumNumberOfCalls(settings.minimumCalls())
@@ -123,6 +136,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     @Override
     protected void doStart() throws Exception {
         super.doStart();
+        stages.start();
         bindMeters();
         watch = component.scheduler().scheduleWithFixedDelay(this::reconcile, 0, component.recoveryMs(), TimeUnit.MILLISECONDS);
     }
@@ -149,15 +163,16 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
         super.doStop();
     }
 
-    /** Consumes when it should (running, breaker not open, broker there) and not otherwise. */
+    /** Consumes when it should (running, breaker not open, not told to wait, broker there) and not otherwise. */
     private void reconcile() {
         synchronized (lock) {
             try {
                 if (channel != null && !channel.isOpen()) {
                     channel = null;
-                    consumerTag = null;
+                    consumerTags.clear();
                 }
                 boolean want = isRunAllowed() && !isSuspendingOrSuspended() && !paused
+                        && System.currentTimeMillis() >= pausedUntil
                         && breaker.getState() != CircuitBreaker.State.OPEN
                         && breaker.getState() != CircuitBreaker.State.FORCED_OPEN;
                 if (!want) {
@@ -166,38 +181,65 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 }
                 if (channel == null) {
                     channel = component.connections().createConnection().getDelegate().createChannel();
-                    channel.basicQos(settings.inFlight());
-                }
-                if (consumerTag == null) {
-                    consumerTag = channel.basicConsume(settings.queue(), false, new Deliveries(channel));
-                    if (brokerLost) {
-                        LOG.info("{}: consuming {} again", settings.name(), settings.queue());
-                        brokerLost = false;
+                    // per consumer (each queue): an ordered partition gets one event at a time
+                    channel.basicQos(settings.inFlight(), false);
+                    if (settings.declare() && !declared) {
+                        declareQueues(channel);
+                        declared = true;
                     }
+                }
+                for (String queue : settings.queues()) {
+                    if (!consumerTags.containsKey(queue)) {
+                        consumerTags.put(queue, channel.basicConsume(queue, false, new Deliveries(channel, queue)));
+                    }
+                }
+                if (brokerLost) {
+                    LOG.info("{}: consuming {} again", settings.name(), settings.queue());
+                    brokerLost = false;
                 }
                 long now = System.currentTimeMillis();
                 if (now - depthCheckedAt >= DEPTH_EVERY_MS) {
                     depthCheckedAt = now;
-                    depth.set(channel.messageCount(settings.queue()));
+                    long total = 0;
+                    for (String queue : settings.queues()) {
+                        total += channel.messageCount(queue);
+                    }
+                    depth.set(total);
                 }
             } catch (Exception e) {
-                // the broker is away (told once by the outage watch) or the queue is not there yet
+                // the broker is away (told once by the outage watch) or a queue is not there yet
                 LOG.debug("{}: not consuming {}: {}", settings.name(), settings.queue(), e.toString());
                 brokerLost = true;
+                declared = false;
                 closeChannel();
             }
         }
     }
 
+    /** The partition queues (durable; one active consumer each on RabbitMQ) and their way back from the stages. */
+    private void declareQueues(Channel on) throws IOException {
+        stages.declare(on);
+        Map<String, Object> args = new HashMap<>();
+        if (component.rabbitmq() && settings.ordered()) {
+            args.put("x-single-active-consumer", true);
+        }
+        for (String queue : settings.queues()) {
+            on.queueDeclare(queue, true, false, false, args);
+            stages.bindTarget(on, queue);
+        }
+    }
+
     private void cancel() {
-        if (consumerTag != null && channel != null && channel.isOpen()) {
-            try {
-                channel.basicCancel(consumerTag);
-            } catch (Exception e) {
-                LOG.debug("{}: cancel: {}", settings.name(), e.toString());
+        if (channel != null && channel.isOpen()) {
+            for (String tag : consumerTags.values()) {
+                try {
+                    channel.basicCancel(tag);
+                } catch (Exception e) {
+                    LOG.debug("{}: cancel: {}", settings.name(), e.toString());
+                }
             }
         }
-        consumerTag = null;
+        consumerTags.clear();
     }
 
     private void closeChannel() {
@@ -211,18 +253,30 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             }
         }
         channel = null;
-        consumerTag = null;
+        consumerTags.clear();
     }
 
-    /** The broker's deliveries, on the channel's own dispatch thread. */
+    /** The broker's deliveries of one queue, on the channel's own dispatch thread: handed on at once. */
     private final class Deliveries extends DefaultConsumer {
-        Deliveries(Channel channel) {
+        private final String queue;
+
+        Deliveries(Channel channel, String queue) {
             super(channel);
+            this.queue = queue;
         }
 
         @Override
         public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties props, byte[] body) {
             Channel on = getChannel();
+            Map<String, Object> amqpHeaders = props.getHeaders() == null ? Map.of() : props.getHeaders();
+            String key = settings.ordered() && amqpHeaders.get(KEY) != null ? amqpHeaders.get(KEY).toString() : null;
+            boolean held = "true".equals(String.valueOf(amqpHeaders.get(HELD)));
+            boolean retry = "true".equals(String.valueOf(amqpHeaders.get(RETRY)));
+            if (settings.ordered() && keys.arrive(key, held, retry) == OrderedKeys.Decision.HOLD) {
+                // behind a failed event of its conversation: parked unattempted, in order
+                component.settlers().execute(() -> hold(on, envelope.getDeliveryTag(), queue, props, body, key));
+                return;
+            }
             if (!breaker.tryAcquirePermission()) {
                 // open (or enough probes out): back to the queue, and no more until the breaker says so
                 paused = true;
@@ -230,42 +284,69 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 settleQuietly(on, envelope.getDeliveryTag(), false);
                 return;
             }
-            int attempt = props.getHeaders() != null && props.getHeaders().get(ATTEMPT) instanceof Number n
-                    ? Math.max(1, n.intValue()) : 1;
+            int attempt = amqpHeaders.get(ATTEMPT) instanceof Number n ? Math.max(1, n.intValue()) : 1;
             Exchange exchange = createExchange(false);
             exchange.getMessage().setBody(body);
-            if (props.getHeaders() != null) {
-                props.getHeaders().forEach((k, v) -> exchange.getMessage().setHeader(k, v == null ? null : v.toString()));
-            }
+            amqpHeaders.forEach((k, v) -> exchange.getMessage().setHeader(k, v == null ? null : v.toString()));
             exchange.setVariable("attempt", attempt);
             exchange.setVariable("lastAttempt", schedule.isLast(attempt));
+            exchange.setVariable("outboundQueue", queue);
             inFlight.incrementAndGet();
             long started = System.nanoTime();
-            try {
-                getAsyncProcessor().process(exchange, doneSync -> component.settlers().execute(
-                        () -> settle(exchange, on, envelope.getDeliveryTag(), props, body, attempt, started)));
-            } catch (Throwable e) {
-                exchange.setException(e);
-                component.settlers().execute(() -> settle(exchange, on, envelope.getDeliveryTag(), props, body, attempt, started));
-            }
+            Delivery delivery = new Delivery(exchange, on, envelope.getDeliveryTag(), queue, props, body, attempt, key, started);
+            // a route that blocks (a chat system's component) holds a dispatcher, not this channel's thread (which
+            // every partition of the channel shares); an asynchronous one (vertx-http) returns at once
+            component.dispatchers().execute(() -> {
+                try {
+                    getAsyncProcessor().process(exchange, doneSync -> component.settlers().execute(() -> settle(delivery)));
+                } catch (Throwable e) {
+                    exchange.setException(e);
+                    component.settlers().execute(() -> settle(delivery));
+                }
+            });
         }
 
         @Override
         public void handleCancel(String tag) {
             // the queue was deleted (or the node holding it went): consume again when it is back
             synchronized (lock) {
-                consumerTag = null;
+                consumerTags.values().remove(tag);
             }
         }
     }
 
+    /** One event under way. */
+    private record Delivery(Exchange exchange, Channel on, long deliveryTag, String queue, AMQP.BasicProperties props,
+                            byte[] body, int attempt, String key, long started) {
+    }
+
+    /** Parks an event held behind a failed one of its conversation, in the shortest stage, unattempted. */
+    private void hold(Channel on, long deliveryTag, String queue, AMQP.BasicProperties props, byte[] body, String key) {
+        try {
+            Map<String, Object> headers = new HashMap<>(props.getHeaders() == null ? Map.of() : props.getHeaders());
+            headers.put(HELD, true);
+            headers.remove(RETRY);
+            stages.park(queue, stages.shortest(), body, headers, props.getContentType());
+            keys.held(key);
+            ack(on, deliveryTag);
+        } catch (Exception e) {
+            LOG.debug("{}: could not hold an event: {}", settings.name(), e.toString());
+            settleQuietly(on, deliveryTag, false);
+        }
+    }
+
+    /** the partition queue a bridge's event was published to (for whoever reads the message) */
+    public static final String PARTITION = "x-chat21-queue";
+
     /** Acknowledges a finished delivery, or parks a failed one in its retry stage first. */
-    private void settle(Exchange exchange, Channel on, long deliveryTag, AMQP.BasicProperties props, byte[] body,
-                        int attempt, long started) {
+    private void settle(Delivery d) {
+        Exchange exchange = d.exchange();
+        AMQP.BasicProperties props = d.props();
+        int attempt = d.attempt();
         try {
             Exception failure = exchange.getException() != null ? exchange.getException()
                     : exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-            long took = System.nanoTime() - started;
+            long took = System.nanoTime() - d.started();
             // what the breaker judges the remote by: first attempts, and every call while it probes. Retries are
             // events that already failed there once: a burst of them (they come back together) says nothing new
             // about the remote, and counted as calls they would open the circuit of an endpoint that serves
@@ -281,50 +362,80 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 if (latency != null && props.getHeaders() != null && props.getHeaders().get(PUBLISHED_AT) instanceof Number at) {
                     latency.record(Math.max(0, System.currentTimeMillis() - at.longValue()), TimeUnit.MILLISECONDS);
                 }
-                ack(on, deliveryTag);
+                keys.through(d.key());
+                ack(d.on(), d.deliveryTag());
                 return;
             }
             lastFailure = String.valueOf(failure.getMessage());
             LOG.debug("{}: attempt {} of event {} failed: {}", settings.name(), attempt, header(props, "X-Chat21-Event-Id"),
                     lastFailure);
+            count(failedAttempts);
+            Duration retryAfter = exchange.getException() == null ? null : RetryAfter.of(failure);
+            if (retryAfter != null) {
+                // the remote asks to slow down: no call to it for that long, this event not counted against it
+                // (nor its attempt spent), parked until then
+                breaker.releasePermission();
+                pauseFor(retryAfter);
+                park(d, attempt, stages.stageAtLeast(retryAfter));
+                return;
+            }
             if (judged) {
                 breaker.onError(took, TimeUnit.NANOSECONDS, failure);
             } else {
                 breaker.releasePermission();
             }
-            count(failedAttempts);
             if (exchange.getException() == null) {
                 // the route handled it (its last attempt: dead-lettered)
                 count(deadLettered);
-                ack(on, deliveryTag);
+                keys.through(d.key());
+                ack(d.on(), d.deliveryTag());
                 return;
             }
             if (schedule.stages().isEmpty()) {
                 LOG.warn("{}: event {} failed and no retries are scheduled: dropped ({})", settings.name(),
                         header(props, "X-Chat21-Event-Id"), failure.getMessage());
-                ack(on, deliveryTag);
+                keys.through(d.key());
+                ack(d.on(), d.deliveryTag());
                 return;
             }
             // not the last attempt: the next one is due after its wait; the last one that the route could not
             // dead-letter (the store down): kept in the last stage, tried again
             int next = schedule.isLast(attempt) ? attempt : attempt + 1;
-            Duration wait = schedule.delayAfter(attempt);
-            Map<String, Object> headers = new HashMap<>(props.getHeaders() == null ? Map.of() : props.getHeaders());
-            headers.put(ATTEMPT, next);
             if (next == attempt) {
                 LOG.warn("{}: event {} failed its last attempt and could not be dead-lettered: tried again in {}",
-                        settings.name(), header(props, "X-Chat21-Event-Id"), RetrySchedule.label(wait));
+                        settings.name(), header(props, "X-Chat21-Event-Id"), RetrySchedule.label(schedule.delayAfter(attempt)));
             }
-            component.stages().park(settings.queue(), wait, body, headers, props.getContentType());
+            park(d, next, schedule.delayAfter(attempt));
             count(retried);
-            ack(on, deliveryTag);
         } catch (Exception e) {
             // not parked (the broker away): back to the queue, the broker delivers it again
             LOG.debug("{}: could not settle a delivery: {}", settings.name(), e.toString());
-            settleQuietly(on, deliveryTag, false);
+            settleQuietly(d.on(), d.deliveryTag(), false);
         } finally {
             inFlight.decrementAndGet();
             releaseExchange(exchange, false);
+        }
+    }
+
+    /** Parks a failed event for attempt {@code next} in the stage of {@code wait}, then acknowledges it. */
+    private void park(Delivery d, int next, Duration wait) throws Exception {
+        Map<String, Object> headers = new HashMap<>(d.props().getHeaders() == null ? Map.of() : d.props().getHeaders());
+        headers.put(ATTEMPT, next);
+        headers.remove(HELD);
+        headers.put(RETRY, true);
+        // back to the queue it came from (its partition)
+        stages.park(d.queue(), wait, d.body(), headers, d.props().getContentType());
+        keys.failed(d.key());
+        ack(d.on(), d.deliveryTag());
+    }
+
+    private void pauseFor(Duration wait) {
+        long until = System.currentTimeMillis() + wait.toMillis();
+        if (until > pausedUntil) {
+            pausedUntil = until;
+            LOG.info("{}: the remote asked to wait {} ms (429): not called until then", settings.name(), wait.toMillis());
+            component.scheduler().execute(this::reconcile);
+            component.scheduler().schedule(this::reconcile, wait.toMillis() + 10, TimeUnit.MILLISECONDS);
         }
     }
 

@@ -64,6 +64,30 @@ public final class RetryStages implements AutoCloseable {
         this.confirmTimeoutMs = confirmTimeoutMs;
     }
 
+    /** Stages of their own, on another exchange, with another schedule, on the same broker (a bridge's). */
+    RetryStages other(String otherExchange, RetrySchedule otherSchedule) {
+        RetryStages stages = new RetryStages(connections, otherExchange, otherSchedule, brokerExpiry, broker, confirmTimeoutMs);
+        stages.start();
+        return stages;
+    }
+
+    /** The first stage that waits at least {@code wait} (the longest if none does). */
+    public Duration stageAtLeast(Duration wait) {
+        Duration longest = Duration.ZERO;
+        for (Duration stage : schedule.stages()) {
+            if (stage.compareTo(wait) >= 0) {
+                return stage;
+            }
+            longest = stage.compareTo(longest) > 0 ? stage : longest;
+        }
+        return longest;
+    }
+
+    /** The shortest stage: where events held behind a failed one of their conversation cycle. */
+    public Duration shortest() {
+        return schedule.stages().stream().min(Duration::compareTo).orElseThrow();
+    }
+
     public RetrySchedule schedule() {
         return schedule;
     }
@@ -77,7 +101,7 @@ public final class RetryStages implements AutoCloseable {
     }
 
     /** On the embedded broker: starts the relay that moves due events on. */
-    public void start() {
+    public synchronized void start() {
         if (!brokerExpiry && !schedule.stages().isEmpty() && relay == null) {
             relay = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "retry-relay");

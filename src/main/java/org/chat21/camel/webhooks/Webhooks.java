@@ -10,6 +10,7 @@ import org.chat21.camel.group.GroupChange;
 import org.chat21.camel.infra.BrokerCheck;
 import org.chat21.camel.observer.ClientTopic;
 import org.chat21.camel.outbound.OutboundConsumer;
+import org.chat21.camel.send.MessageFactory;
 import org.chat21.camel.webhooks.WebhookEvents.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,9 +54,40 @@ public class Webhooks {
     private final BrokerCheck broker;
     private final MongoCollection<Document> conversations;
     private final Clock clock;
-    /** "app\ntimeline" -> how many bridges watch it */
-    private final Map<String, Integer> watched = new java.util.concurrent.ConcurrentHashMap<>();
+    /** app -> the outbound bridges that watch its conversations */
+    private final Map<String, List<Watch>> watches = new java.util.concurrent.ConcurrentHashMap<>();
     private static final Set<String> MESSAGE_EVENTS = Set.of(WebhookEvents.MESSAGE_SENT, WebhookEvents.MESSAGE_DELIVERED);
+
+    /**
+     * What an outbound bridge watches: the messages of one group ({@code kind = group}), of every group of the
+     * app ({@code conversation = *}), or a user's direct conversations ({@code kind = user}), delivered to its
+     * partition queues {@code <queue>.<n>}, a conversation always to the same one (so its order holds).
+     */
+    public record Watch(String appId, boolean group, String conversation, String queue, int partitions) {
+        public static final String ALL = "*";
+
+        /** Whether this copy is one the bridge forwards: a group's own timeline copy, or the user's direct one. */
+        boolean matches(Map<String, Object> copy) {
+            if (!appId.equals(copy.get("app_id"))) {
+                return false;
+            }
+            Object timeline = copy.get("timelineOf");
+            if (group) {
+                return MessageFactory.GROUP.equals(copy.get("channel_type")) && timeline != null
+                        && timeline.equals(copy.get("recipient")) && (ALL.equals(conversation) || conversation.equals(timeline));
+            }
+            return MessageFactory.DIRECT.equals(copy.get("channel_type")) && conversation.equals(timeline);
+        }
+
+        /** The conversation of a copy: the group, or the other side of the user's direct conversation. */
+        String key(Map<String, Object> copy) {
+            return String.valueOf(group ? copy.get("timelineOf") : copy.get("conversWith"));
+        }
+
+        String partition(String key) {
+            return queue + "." + Math.floorMod(key.hashCode(), partitions);
+        }
+    }
 
     /**
      * @param types the event types to publish: empty = publish nothing (no endpoint, no bridge)
@@ -76,22 +108,20 @@ public class Webhooks {
     }
 
     /**
-     * Also publishes message-sent and message-delivered for one timeline of an app, whatever the webhooks
-     * subscribe to: an outbound bridge (bridges.Bridge) watches its conversation's timeline while its route
-     * runs, so a bridge costs events for what it forwards only, not for every message. Counted: two bridges
-     * on one timeline, one stopping, the other still gets its events.
+     * Also publishes message-sent and message-delivered of the conversations an outbound bridge (bridges.Bridge)
+     * watches, to its partition queues, while its route runs, whatever the webhooks subscribe to: a bridge costs
+     * events for what it forwards only, not for every message.
      */
-    public void watch(String appId, String timeline) {
-        watched.merge(appId + "\n" + timeline, 1, Integer::sum);
+    public void watch(Watch watch) {
+        watches.computeIfAbsent(watch.appId(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(watch);
     }
 
     /** Undoes one {@link #watch}. */
-    public void unwatch(String appId, String timeline) {
-        watched.computeIfPresent(appId + "\n" + timeline, (key, n) -> n > 1 ? n - 1 : null);
-    }
-
-    private boolean watching(Map<String, Object> copy) {
-        return !watched.isEmpty() && watched.containsKey(copy.get("app_id") + "\n" + copy.get("timelineOf"));
+    public void unwatch(Watch watch) {
+        List<Watch> of = watches.get(watch.appId());
+        if (of != null) {
+            of.remove(watch);
+        }
     }
 
     public Set<String> types() {
@@ -99,26 +129,44 @@ public class Webhooks {
     }
 
     /**
-     * message-sent and message-delivered for a delivery batch's copies (those subscribed to, and those of
-     * watched timelines); a broker failure fails the batch.
+     * message-sent and message-delivered for a delivery batch's copies: those subscribed to, to the events
+     * exchange; those of watched conversations, to their bridges' partition queues. A broker failure fails the
+     * batch.
      */
     public void delivered(List<Map<String, Object>> copies) throws TimeoutException {
         boolean anySubscribed = types.contains(WebhookEvents.MESSAGE_SENT) || types.contains(WebhookEvents.MESSAGE_DELIVERED);
-        if (!anySubscribed && watched.isEmpty()) {
+        if (!anySubscribed && watches.isEmpty()) {
             return;
         }
-        List<Map<String, Object>> subscribed = new ArrayList<>();
-        List<Map<String, Object>> watchedOnly = new ArrayList<>();
-        for (Map<String, Object> copy : copies) {
-            (watching(copy) ? watchedOnly : subscribed).add(copy);
-        }
-        List<Event> events = new ArrayList<>();
         long now = clock.millis();
+        List<Routed> routed = new ArrayList<>();
         if (anySubscribed) {
-            events.addAll(WebhookEvents.ofCopies(subscribed, types, now));
+            for (Event event : WebhookEvents.ofCopies(copies, types, now)) {
+                routed.add(new Routed(event, exchange, event.routingKey(), null));
+            }
         }
-        events.addAll(WebhookEvents.ofCopies(watchedOnly, MESSAGE_EVENTS, now));
-        publish(events);
+        if (!watches.isEmpty()) {
+            for (Map<String, Object> copy : copies) {
+                List<Watch> of = watches.get(String.valueOf(copy.get("app_id")));
+                if (of == null) {
+                    continue;
+                }
+                for (Watch watch : of) {
+                    if (watch.matches(copy)) {
+                        String key = watch.key(copy);
+                        String queue = watch.partition(key);
+                        for (Event event : WebhookEvents.ofCopies(List.of(copy), MESSAGE_EVENTS, now)) {
+                            routed.add(new Routed(event, "", queue, key));
+                        }
+                    }
+                }
+            }
+        }
+        publishRouted(routed);
+    }
+
+    /** An event, where it goes, and (for a bridge's partition) its conversation. */
+    private record Routed(Event event, String exchange, String routingKey, String key) {
     }
 
     /**
@@ -201,11 +249,20 @@ public class Webhooks {
 
     /** Publishes on one channel, persistent, and waits for the broker's confirm once. */
     void publish(List<Event> events) throws TimeoutException {
-        if (events.isEmpty()) {
+        List<Routed> routed = new ArrayList<>();
+        for (Event event : events) {
+            routed.add(new Routed(event, exchange, event.routingKey(), null));
+        }
+        publishRouted(routed);
+    }
+
+    private void publishRouted(List<Routed> routed) throws TimeoutException {
+        if (routed.isEmpty()) {
             return;
         }
-        broker.publishConfirmed(template, confirmTimeoutMs, events.size() + " webhook events", ops -> {
-            for (Event event : events) {
+        broker.publishConfirmed(template, confirmTimeoutMs, routed.size() + " webhook events", ops -> {
+            for (Routed r : routed) {
+                Event event = r.event();
                 MessageProperties props = new MessageProperties();
                 props.setContentType(MessageProperties.CONTENT_TYPE_JSON);
                 props.setContentEncoding("UTF-8");
@@ -214,7 +271,12 @@ public class Webhooks {
                 props.setHeader(EVENT_ID, event.id());
                 props.setHeader(EVENT_TYPE, event.type());
                 props.setHeader(OutboundConsumer.PUBLISHED_AT, System.currentTimeMillis());
-                ops.send(exchange, event.routingKey(), new Message(Json.writeBytes(event.json()), props));
+                if (r.key() != null) {
+                    // a bridge's partition: its conversation (order), and its way back from the retry stages
+                    props.setHeader(OutboundConsumer.KEY, r.key());
+                    props.setHeader(OutboundConsumer.PARTITION, r.routingKey());
+                }
+                ops.send(r.exchange(), r.routingKey(), new Message(Json.writeBytes(event.json()), props));
             }
         });
     }
