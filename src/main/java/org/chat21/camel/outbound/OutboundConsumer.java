@@ -227,6 +227,29 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             on.queueDeclare(queue, true, false, false, args);
             stages.bindTarget(on, queue);
         }
+        if (settings.partitions() > 1) {
+            removeSingleQueue(on.getConnection());
+        }
+    }
+
+    /**
+     * A bridge of an earlier version read one queue, {@code <queue>}, bound to the events exchange: left there it
+     * would grow by every event of its conversation. Deleted, told with what it held.
+     */
+    private void removeSingleQueue(com.rabbitmq.client.Connection connection) {
+        try (Channel probe = connection.createChannel()) {
+            probe.queueDeclarePassive(settings.queue());
+        } catch (Exception notThere) {
+            return;
+        }
+        try (Channel delete = connection.createChannel()) {
+            int lost = delete.queueDelete(settings.queue()).getMessageCount();
+            LOG.warn("{}: the single queue {} of an earlier version was deleted with {} message(s); its messages now go "
+                    + "through {}.0 to .{}", settings.name(), settings.queue(), lost, settings.queue(), settings.partitions() - 1);
+        } catch (Exception e) {
+            LOG.warn("{}: could not delete the single queue {} of an earlier version: {}", settings.name(), settings.queue(),
+                    e.toString());
+        }
     }
 
     private void cancel() {
