@@ -172,6 +172,17 @@ class BridgeOrderIT {
         assertTrue(othersDone < firstBadTaken, "the other groups were not held by the failing one");
         // delivered in parallel: the 8 partitions had several calls under way at once
         assertTrue(crm.mostActive("/crm") > 1, "in parallel: " + crm.mostActive("/crm"));
+        // the partition queues are bounded as the webhook endpoints' are: declared again without those arguments,
+        // the broker refuses (PRECONDITION_FAILED)
+        try (ServiceHarness.Subscriber admin = new ServiceHarness.Subscriber()) {
+            com.rabbitmq.client.Channel probe = admin.newChannel();
+            java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> probe.queueDeclare("it." + run + ".bridges.crm" + run + ".0", true, false, false, Map.of()));
+            assertTrue(String.valueOf(refused.getCause()).contains("PRECONDITION_FAILED"), String.valueOf(refused.getCause()));
+            admin.channel.queueDeclare("it." + run + ".bridges.crm" + run + ".0", true, false, false, Map.of(
+                    "x-max-length", 100000L, "x-message-ttl", 259200000L, "x-dead-letter-exchange", "it." + run + ".webhooks.overflow",
+                    "x-single-active-consumer", true));
+        }
     }
 
     @Test

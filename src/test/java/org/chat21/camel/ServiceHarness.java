@@ -104,6 +104,9 @@ final class ServiceHarness implements AutoCloseable {
         // this run's client publications only, from queues of its own
         overrides.put("chat21.observer.app", "app" + run);
         overrides.put("chat21.observer.queue-prefix", "it." + run + ".observer");
+        // this run's events exchange, queues and overflow (webhooks and bridges)
+        overrides.put("chat21.webhooks.exchange", "it." + run + ".webhooks");
+        overrides.put("chat21.webhooks.queue-prefix", "it." + run + ".webhooks");
         overrides.put("chat21.relay.interval-ms", "300");
         overrides.put("chat21.relay.pending-after-ms", "1000");
         overrides.putAll(extra);

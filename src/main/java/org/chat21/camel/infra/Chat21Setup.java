@@ -436,8 +436,10 @@ public class Chat21Setup implements CamelConfiguration {
             return t;
         });
         context.addService(new CloseableService(outboundTimer::shutdownNow), true, true);
+        WebhookEndpoints.Settings queueSettings = new WebhookEndpoints.Settings(webhookInFlight, webhookTimeoutMs,
+                webhookQueueMaxLength, webhookQueueMaxAgeMs, !embeddedBroker);
         context.addComponent("outbound", new OutboundComponent(connections, stages, rabbitRecoveryMs, webhookSettlers,
-                outboundDispatchers, outboundTimer, !embeddedBroker));
+                outboundDispatchers, outboundTimer, !embeddedBroker, WebhookEndpoints.bounds(webhookExchange, queueSettings)));
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);
@@ -448,8 +450,7 @@ public class Chat21Setup implements CamelConfiguration {
                 confirmTimeoutMs, brokerCheck));
         WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, db, webhookExchange, webhookQueuePrefix,
                 webhooksEnabled ? webhookEndpoints : "", subscribed, push,
-                new WebhookEndpoints.Settings(webhookInFlight, webhookTimeoutMs, webhookQueueMaxLength, webhookQueueMaxAgeMs,
-                        !embeddedBroker), stages);
+                queueSettings, stages);
         context.getRegistry().bind("webhookDeadLetters", new WebhookDeadLetters(db, connections, confirmTimeoutMs,
                 brokerCheck, Clock.systemUTC(), queue -> {
                     WebhookEndpoints.Endpoint endpoint = endpoints.byQueue(queue);
@@ -457,11 +458,12 @@ public class Chat21Setup implements CamelConfiguration {
                 }));
         if (!endpoints.endpoints().isEmpty()) {
             stages.start();
-            context.addStartupListener(endpoints);
-            HealthCheckRegistry health = HealthCheckRegistry.get(context);
-            if (health != null) {
-                health.register(new CircuitsCheck(context));
-            }
+        }
+        // the endpoints' routes, and the overflow route (the bridges' queues overflow there too)
+        context.addStartupListener(endpoints);
+        HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        if (health != null) {
+            health.register(new CircuitsCheck(context));
         }
         if (webhooksEnabled) {
             LOG.info("webhooks: {} endpoint(s), events {}, retries after {}", endpoints.endpoints().size() - (push == null ? 0 : 1),

@@ -32,6 +32,7 @@ public class OutboundComponent extends DefaultComponent {
     private final ExecutorService settlers;
     private final ExecutorService dispatchers;
     private final boolean rabbitmq;
+    private final Map<String, Object> bounds;
     /** other retry stages than the default ones, by exchange (a bridge's) */
     private final Map<String, RetryStages> otherStages = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -44,9 +45,13 @@ public class OutboundComponent extends DefaultComponent {
      *                    once; a blocking one (a chat system's component) holds one until its call is done
      * @param rabbitmq    true on RabbitMQ (queue arguments such as single active consumer); false on the
      *                    embedded broker
+     * @param bounds      the arguments that bound the queues a consumer declares (length, age, where the overflow
+     *                    goes), as the webhook endpoints' are bounded
      */
     public OutboundComponent(CachingConnectionFactory connections, RetryStages stages, long recoveryMs, int settlers,
-                             int dispatchers, ScheduledExecutorService scheduler, boolean rabbitmq) {
+                             int dispatchers, ScheduledExecutorService scheduler, boolean rabbitmq,
+                             Map<String, Object> bounds) {
+        this.bounds = Map.copyOf(bounds);
         this.connections = connections;
         this.stages = stages;
         this.recoveryMs = recoveryMs;
@@ -131,6 +136,10 @@ public class OutboundComponent extends DefaultComponent {
 
     boolean rabbitmq() {
         return rabbitmq;
+    }
+
+    Map<String, Object> bounds() {
+        return bounds;
     }
 
     @Override

@@ -58,7 +58,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     public static final String PUBLISHED_AT = "x-chat21-published-at";
     /** an ordered consumer's key: the conversation the event belongs to */
     public static final String KEY = "x-chat21-key";
-    /** set on an event held behind a failed one of its conversation (not attempted) */
+    /** set on an event held behind a failed one of its conversation (not attempted): its number in the queue */
     static final String HELD = "x-chat21-held";
     /** set on a failed event parked for its next attempt (its conversation's head, when ordered) */
     static final String RETRY = "x-chat21-retry";
@@ -81,6 +81,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     private volatile boolean brokerLost;
     /** why the last call failed, for the line that says the circuit opened */
     private volatile String lastFailure = "";
+    /** why it could not consume last time (told once) */
+    private String notConsuming;
     private ScheduledFuture<?> watch;
     private long depthCheckedAt;
 
@@ -121,7 +123,14 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             if (to != CircuitBreaker.State.OPEN) {
                 paused = false;
             }
-            component.scheduler().execute(this::reconcile);
+            // the breaker's own timer may fire after this consumer (and the service) stopped
+            if (isRunAllowed()) {
+                try {
+                    component.scheduler().execute(this::reconcile);
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    LOG.debug("{}: stopping", settings.name());
+                }
+            }
         });
     }
 
@@ -138,7 +147,11 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
         super.doStart();
         stages.start();
         bindMeters();
-        watch = component.scheduler().scheduleWithFixedDelay(this::reconcile, 0, component.recoveryMs(), TimeUnit.MILLISECONDS);
+        // the queues it declares exist before the route's policy starts publishing to them (a message published to
+        // a queue that is not there yet would be dropped by the broker)
+        reconcile();
+        watch = component.scheduler().scheduleWithFixedDelay(this::reconcile, component.recoveryMs(), component.recoveryMs(),
+                TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -197,6 +210,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                     LOG.info("{}: consuming {} again", settings.name(), settings.queue());
                     brokerLost = false;
                 }
+                notConsuming = null;
                 long now = System.currentTimeMillis();
                 if (now - depthCheckedAt >= DEPTH_EVERY_MS) {
                     depthCheckedAt = now;
@@ -207,7 +221,14 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                     depth.set(total);
                 }
             } catch (Exception e) {
-                // the broker is away (told once by the outage watch) or a queue is not there yet
+                // the broker is away (told once by the outage watch) or a queue is not there yet; anything else
+                // (a queue the broker refuses to declare) is told once
+                String why = String.valueOf(e.getCause() != null ? e.getCause() : e);
+                if (!why.equals(notConsuming) && !(e instanceof java.net.ConnectException)
+                        && !(e instanceof org.springframework.amqp.AmqpConnectException)) {
+                    LOG.warn("{}: cannot consume {}: {}", settings.name(), settings.queue(), why);
+                }
+                notConsuming = why;
                 LOG.debug("{}: not consuming {}: {}", settings.name(), settings.queue(), e.toString());
                 brokerLost = true;
                 declared = false;
@@ -219,7 +240,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
     /** The partition queues (durable; one active consumer each on RabbitMQ) and their way back from the stages. */
     private void declareQueues(Channel on) throws IOException {
         stages.declare(on);
-        Map<String, Object> args = new HashMap<>();
+        // bounded as a webhook endpoint's queue: what overflows or ages out goes to the dead-letter store
+        Map<String, Object> args = new HashMap<>(component.bounds());
         if (component.rabbitmq() && settings.ordered()) {
             args.put("x-single-active-consumer", true);
         }
@@ -293,11 +315,11 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             Channel on = getChannel();
             Map<String, Object> amqpHeaders = props.getHeaders() == null ? Map.of() : props.getHeaders();
             String key = settings.ordered() && amqpHeaders.get(KEY) != null ? amqpHeaders.get(KEY).toString() : null;
-            boolean held = "true".equals(String.valueOf(amqpHeaders.get(HELD)));
+            long held = amqpHeaders.get(HELD) instanceof Number n ? n.longValue() : 0;
             boolean retry = "true".equals(String.valueOf(amqpHeaders.get(RETRY)));
             if (settings.ordered() && keys.arrive(key, held, retry) == OrderedKeys.Decision.HOLD) {
                 // behind a failed event of its conversation: parked unattempted, in order
-                component.settlers().execute(() -> hold(on, envelope.getDeliveryTag(), queue, props, body, key));
+                component.settlers().execute(() -> hold(on, envelope.getDeliveryTag(), queue, props, body, key, held));
                 return;
             }
             if (!breaker.tryAcquirePermission()) {
@@ -316,7 +338,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             exchange.setVariable("outboundQueue", queue);
             inFlight.incrementAndGet();
             long started = System.nanoTime();
-            Delivery delivery = new Delivery(exchange, on, envelope.getDeliveryTag(), queue, props, body, attempt, key, started);
+            Delivery delivery = new Delivery(exchange, on, envelope.getDeliveryTag(), queue, props, body, attempt,
+                    settings.ordered() ? key : null, held, started);
             // a route that blocks (a chat system's component) holds a dispatcher, not this channel's thread (which
             // every partition of the channel shares); an asynchronous one (vertx-http) returns at once
             component.dispatchers().execute(() -> {
@@ -340,17 +363,19 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
 
     /** One event under way. */
     private record Delivery(Exchange exchange, Channel on, long deliveryTag, String queue, AMQP.BasicProperties props,
-                            byte[] body, int attempt, String key, long started) {
+                            byte[] body, int attempt, String key, long held, long started) {
     }
 
     /** Parks an event held behind a failed one of its conversation, in the shortest stage, unattempted. */
-    private void hold(Channel on, long deliveryTag, String queue, AMQP.BasicProperties props, byte[] body, String key) {
+    private void hold(Channel on, long deliveryTag, String queue, AMQP.BasicProperties props, byte[] body, String key,
+                      long held) {
         try {
             Map<String, Object> headers = new HashMap<>(props.getHeaders() == null ? Map.of() : props.getHeaders());
-            headers.put(HELD, true);
+            long number = held > 0 ? held : keys.number(key);
+            headers.put(HELD, number);
             headers.remove(RETRY);
             stages.park(queue, stages.shortest(), body, headers, props.getContentType());
-            keys.held(key);
+            keys.heldParked(key, number);
             ack(on, deliveryTag);
         } catch (Exception e) {
             LOG.debug("{}: could not hold an event: {}", settings.name(), e.toString());
@@ -386,6 +411,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                     latency.record(Math.max(0, System.currentTimeMillis() - at.longValue()), TimeUnit.MILLISECONDS);
                 }
                 keys.through(d.key());
+                left(d);
                 ack(d.on(), d.deliveryTag());
                 return;
             }
@@ -411,6 +437,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 // the route handled it (its last attempt: dead-lettered)
                 count(deadLettered);
                 keys.through(d.key());
+                left(d);
                 ack(d.on(), d.deliveryTag());
                 return;
             }
@@ -418,6 +445,7 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 LOG.warn("{}: event {} failed and no retries are scheduled: dropped ({})", settings.name(),
                         header(props, "X-Chat21-Event-Id"), failure.getMessage());
                 keys.through(d.key());
+                left(d);
                 ack(d.on(), d.deliveryTag());
                 return;
             }
@@ -449,7 +477,15 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
         // back to the queue it came from (its partition)
         stages.park(d.queue(), wait, d.body(), headers, d.props().getContentType());
         keys.failed(d.key());
+        left(d);
         ack(d.on(), d.deliveryTag());
+    }
+
+    /** A held event that was delivered is no longer held once settled (taken, or parked as the failed one). */
+    private void left(Delivery d) {
+        if (d.held() > 0) {
+            keys.left(d.key(), d.held());
+        }
     }
 
     private void pauseFor(Duration wait) {

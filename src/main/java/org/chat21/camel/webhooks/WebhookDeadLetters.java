@@ -84,6 +84,7 @@ public class WebhookDeadLetters {
         String queue = null;
         String reason = "unknown";
         if (headers.get("x-death") instanceof List<?> deaths) {
+            // the endpoint's queue it left; else (a bridge's partition) the last queue it overflowed or aged out of
             for (Object death : deaths) {
                 if (death instanceof Map<?, ?> d && d.get("queue") != null && endpointOf.apply(d.get("queue").toString()) != null) {
                     queue = d.get("queue").toString();
@@ -91,8 +92,15 @@ public class WebhookDeadLetters {
                     break;
                 }
             }
+            for (Object death : deaths) {
+                if (queue == null && death instanceof Map<?, ?> d && d.get("queue") != null
+                        && List.of("maxlen", "expired").contains(String.valueOf(d.get("reason")))) {
+                    queue = d.get("queue").toString();
+                    reason = String.valueOf(d.get("reason"));
+                }
+            }
         }
-        String url = queue == null ? null : endpointOf.apply(queue);
+        String url = queue == null ? null : endpointOf.apply(queue) != null ? endpointOf.apply(queue) : queue;
         String why = switch (reason) {
             case "maxlen" -> "the endpoint's queue was full (chat21.webhooks.queue-max-length)";
             case "expired" -> "it waited in the endpoint's queue longer than chat21.webhooks.queue-max-age-ms";

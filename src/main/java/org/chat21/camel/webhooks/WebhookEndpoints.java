@@ -110,16 +110,17 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
         connections.addConnectionListener(connection -> {
             try (Channel channel = connection.createChannel(false)) {
                 channel.exchangeDeclare(exchange, "topic", true);
+                // what overflows an endpoint's or a bridge's bounded queue (bridges may come without endpoints)
+                channel.exchangeDeclare(exchange + ".overflow", "fanout", true);
+                Map<String, Object> overflowArgs = new HashMap<>();
+                if (settings.brokerBounds()) {
+                    // the last resort: the overflow route stores what arrives here at once
+                    overflowArgs.put("x-max-length", settings.maxLength());
+                }
+                channel.queueDeclare(queuePrefix + ".overflow", true, false, false, overflowArgs);
+                channel.queueBind(queuePrefix + ".overflow", exchange + ".overflow", "");
                 if (!endpoints.isEmpty()) {
                     stages.declare(channel);
-                    channel.exchangeDeclare(exchange + ".overflow", "fanout", true);
-                    Map<String, Object> overflowArgs = new HashMap<>();
-                    if (settings.brokerBounds()) {
-                        // the last resort: the overflow route stores what arrives here at once
-                        overflowArgs.put("x-max-length", settings.maxLength());
-                    }
-                    channel.queueDeclare(queuePrefix + ".overflow", true, false, false, overflowArgs);
-                    channel.queueBind(queuePrefix + ".overflow", exchange + ".overflow", "");
                 }
                 for (Endpoint endpoint : endpoints) {
                     declareQueue(connection, endpoint.queue(), exchange, settings);
@@ -146,12 +147,7 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
      */
     private static void declareQueue(org.springframework.amqp.rabbit.connection.Connection connection, String queue,
                                      String exchange, Settings settings) throws IOException {
-        Map<String, Object> args = new HashMap<>();
-        if (settings.brokerBounds()) {
-            args.put("x-max-length", settings.maxLength());
-            args.put("x-message-ttl", settings.maxAgeMs());
-            args.put("x-dead-letter-exchange", exchange + ".overflow");
-        }
+        Map<String, Object> args = bounds(exchange, settings);
         try (Channel channel = connection.createChannel(false)) {
             channel.queueDeclare(queue, true, false, false, args);
         } catch (Exception e) {
@@ -274,6 +270,17 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
         return endpoints;
     }
 
+    /** The arguments that bound a queue of events for a remote (RabbitMQ), overflow to {@code <exchange>.overflow}. */
+    public static Map<String, Object> bounds(String exchange, Settings settings) {
+        Map<String, Object> args = new HashMap<>();
+        if (settings.brokerBounds()) {
+            args.put("x-max-length", settings.maxLength());
+            args.put("x-message-ttl", settings.maxAgeMs());
+            args.put("x-dead-letter-exchange", exchange + ".overflow");
+        }
+        return args;
+    }
+
     /** The endpoint whose queue this is, or null. */
     public Endpoint byQueue(String queue) {
         return endpoints.stream().filter(e -> e.queue().equals(queue)).findFirst().orElse(null);
@@ -290,10 +297,8 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
         if (!added.compareAndSet(false, true)) {
             return;
         }
-        if (!endpoints.isEmpty()) {
-            context.getRouteController().startRoute(context.addRouteFromTemplate("webhook-overflow", "webhook-overflow",
-                    Map.of("queue", overflowQueue)));
-        }
+        context.getRouteController().startRoute(context.addRouteFromTemplate("webhook-overflow", "webhook-overflow",
+                Map.of("queue", overflowQueue)));
         for (Endpoint endpoint : endpoints) {
             String queue = endpoint.queue();
             Map<String, Object> parameters = new HashMap<>();

@@ -44,6 +44,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * 5 s), a tenth failing their first 3 attempts; a second endpoint is down (connection refused). Reported: every
  * send's answer, the normal events' latency from the send's 200 to the endpoint's receipt (p50, p99, max), when
  * the slow and failing ones arrived, the down endpoint's circuit.</li>
+ * <li>{@code bridges}: one HTTP bridge over every group of the app ({@code bench.bridgeGroups}, 50), a remote
+ * answering in {@code bench.latencyMs}, {@code bench.bridgeRate} (20) group messages/s for {@code bench.bridgeSeconds}
+ * (15), group 0's messages failing 3 times each: the other groups' latency (send's 200 to the remote's 2xx) and
+ * every group's order at the remote.</li>
  * <li>{@code throughput}: endpoints answering in {@code bench.latencyMs} (200 ms) with 64 and 256 in flight;
  * each one's queue filled with {@code bench.events} (20,000) events, then drained: events/s in the steady
  * middle of the drain against N/latency, and the service's CPU per event.</li>
@@ -55,7 +59,10 @@ public final class WebhookBench {
     static final int LATENCY_MS = Integer.getInteger("bench.latencyMs", 200);
     static final int EVENTS = Integer.getInteger("bench.events", 20_000);
     static final int WARMUP_SECONDS = Integer.getInteger("bench.warmupSeconds", 20);
-    static final List<String> PHASES = List.of(System.getProperty("bench.phases", "isolation,throughput").split(","));
+    static final List<String> PHASES = List.of(System.getProperty("bench.phases", "isolation,throughput,bridges").split(","));
+    static final int BRIDGE_GROUPS = Integer.getInteger("bench.bridgeGroups", 50);
+    static final int BRIDGE_RATE = Integer.getInteger("bench.bridgeRate", 20);
+    static final int BRIDGE_SECONDS = Integer.getInteger("bench.bridgeSeconds", 15);
     static final String RABBIT = System.getProperty("bench.rabbitmq", "amqp://guest:guest@127.0.0.1:5672");
     static final String APP = "tilechat";
 
@@ -126,7 +133,22 @@ public final class WebhookBench {
         // short enough that the failing events arrive within the run (the default starts at 5 s, then 5 min)
         env.put("WEBHOOK_RETRY_SCHEDULE", System.getProperty("bench.retrySchedule", "1s,2s,4s,8s"));
         env.put("HTTP_IDLE_TIMEOUT_SECONDS", "600");
+        // one HTTP bridge over every group of the app: a bridge file of the operator's, next to the shipped routes
+        Path bridgeFile = logs.resolve("bridges.yaml").toAbsolutePath();
+        Files.writeString(bridgeFile, """
+                - templatedRoute:
+                    routeTemplateRef: bridge-http-out
+                    routeId: bench-crm
+                    parameters:
+                      - {name: bridgeId, value: crm%s}
+                      - {name: appId, value: %s}
+                      - {name: conversation, value: "*"}
+                      - {name: url, value: "http://127.0.0.1:%d/bridge"}
+                """.formatted(run, APP, receiverPort));
         List<String> jvm = List.of("-Xmx512m", "-Dchat21.webhooks.exchange=" + exchange,
+                "-Dcamel.main.routes-include-pattern=file:routes/*.yaml,file:" + bridgeFile,
+                "-Dchat21.bridges.queue-prefix=" + exchange + ".bridges",
+                "-Dchat21.bridges.retry-schedule=" + System.getProperty("bench.bridgeRetrySchedule", "1s,2s,4s"),
                 "-Dchat21.webhooks.queue-prefix=" + exchange, "-Dchat21.observer.queue-prefix=" + exchange + ".observer",
                 "-Dchat21.observer.app=bench" + run, "-Dchat21.exchange.group-changes=" + exchange + ".group-changes");
         service = Child.service("service", Path.of(".").toAbsolutePath().normalize(), jvm, env, logs.resolve("service.log"));
@@ -143,6 +165,9 @@ public final class WebhookBench {
         if (PHASES.contains("throughput")) {
             throughput(tp64, 64);
             throughput(tp256, 256);
+        }
+        if (PHASES.contains("bridges")) {
+            bridges();
         }
         String text = report.toString();
         Path file = Path.of("target", "webhook-bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".md");
@@ -302,6 +327,121 @@ public final class WebhookBench {
         }
     }
 
+    // ---- bridges
+
+    /** group index -> sequence numbers in the order the remote took them; message text -> when the send got 200 */
+    private final Map<Integer, List<Integer>> bridgeOrder = new ConcurrentHashMap<>();
+    private final Map<String, Long> bridgeAnswered = new ConcurrentHashMap<>();
+    private final Map<String, Long> bridgeReceived = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> bridgeFailures = new ConcurrentHashMap<>();
+
+    private void bridges() throws Exception {
+        String owner = "owner" + run;
+        String token = org.chat21.camel.TestTokens.user(owner, APP);
+        for (int g = 0; g < BRIDGE_GROUPS; g++) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servicePort + "/api/" + APP + "/groups"))
+                    .header("Authorization", "JWT " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"group_id\":\"" + group(g) + "\",\"group_name\":\"G" + g
+                            + "\",\"group_members\":{\"" + owner + "\":1,\"member" + run + "\":1}}")).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 201) {
+                throw new IllegalStateException("group " + g + ": " + r.statusCode() + " " + r.body());
+            }
+        }
+        int total = BRIDGE_RATE * BRIDGE_SECONDS;
+        CountDownLatch done = new CountDownLatch(total);
+        long start = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long wait = start + TimeUnit.SECONDS.toNanos(i) / BRIDGE_RATE - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            int g = i % BRIDGE_GROUPS;
+            int seq = i / BRIDGE_GROUPS;
+            String text = "b-" + g + "-" + seq;
+            String body = "{\"recipient_id\":\"" + group(g) + "\",\"recipient_fullname\":\"G\",\"sender_fullname\":\"O\","
+                    + "\"channel_type\":\"group\",\"text\":\"" + text + "\"}";
+            http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + servicePort + "/api/" + APP + "/messages"))
+                    .timeout(Duration.ofSeconds(30)).header("Authorization", "JWT " + token)
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
+                        if (e == null && r.statusCode() == 200) {
+                            bridgeAnswered.put(text, System.currentTimeMillis());
+                        }
+                        done.countDown();
+                    });
+        }
+        done.await(60, TimeUnit.SECONDS);
+        long deadline = System.currentTimeMillis() + 180_000;
+        while (System.currentTimeMillis() < deadline && !bridgeReceived.keySet().containsAll(bridgeAnswered.keySet())) {
+            Thread.sleep(200);
+        }
+        List<Long> others = new ArrayList<>();
+        List<Long> failing = new ArrayList<>();
+        for (Map.Entry<String, Long> e : bridgeAnswered.entrySet()) {
+            Long r = bridgeReceived.get(e.getKey());
+            if (r != null) {
+                (e.getKey().startsWith("b-0-") ? failing : others).add(Math.max(0, r - e.getValue()));
+            }
+        }
+        Collections.sort(others);
+        Collections.sort(failing);
+        int inOrder = 0;
+        for (int g = 0; g < BRIDGE_GROUPS; g++) {
+            List<Integer> seqs = bridgeOrder.getOrDefault(g, List.of());
+            boolean ordered = true;
+            for (int k = 0; k < seqs.size(); k++) {
+                ordered &= seqs.get(k) == k;
+            }
+            if (ordered) {
+                inOrder++;
+            }
+        }
+        line("");
+        line("## Bridges: one HTTP bridge over every group (%d groups), a 200 ms remote, %d msg/s for %d s, group 0 failing 3 times each",
+                BRIDGE_GROUPS, BRIDGE_RATE, BRIDGE_SECONDS);
+        line("");
+        line("| what | count | arrived | p50 ms | p99 ms | max ms |");
+        line("|---|---|---|---|---|---|");
+        line("| sends answered 200 | %d of %d | | | | |", bridgeAnswered.size(), total);
+        row("the other groups' messages (send's 200 to the remote's 2xx)", (int) bridgeAnswered.keySet().stream()
+                .filter(t -> !t.startsWith("b-0-")).count(), others);
+        row("the failing group's (4th attempt)", (int) bridgeAnswered.keySet().stream().filter(t -> t.startsWith("b-0-")).count(), failing);
+        line("");
+        line("The failing group's messages in the order the remote took them: %s", bridgeOrder.get(0));
+        line("Groups whose messages reached the remote complete and in order: %d of %d. Target: the others' p99 <= 1000 ms and"
+                + " every group in order: %s (p99 %d ms).", inOrder, BRIDGE_GROUPS,
+                p(others, 99) <= 1000 && inOrder == BRIDGE_GROUPS && bridgeReceived.size() == bridgeAnswered.size() ? "met" : "NOT met",
+                p(others, 99));
+    }
+
+    private String group(int g) {
+        return "bg" + run + "-" + g;
+    }
+
+    private void bridgeReceive(HttpServerRequest request, JsonObject json) {
+        String text = json.getString("text", "");
+        String[] parts = text.split("-");
+        if (parts.length != 3) {
+            request.response().setStatusCode(200).end("{}");
+            return;
+        }
+        int g = Integer.parseInt(parts[1]);
+        int seq = Integer.parseInt(parts[2]);
+        if (g == 0 && Boolean.getBoolean("bench.trace")) {
+            System.out.println("trace " + (System.currentTimeMillis() - benchStart) + " " + text + " attempt " + request.getHeader("X-Chat21-Attempt"));
+        }
+        if (g == 0 && bridgeFailures.computeIfAbsent(text, k -> new AtomicInteger()).incrementAndGet() <= 3) {
+            vertx.setTimer(LATENCY_MS, t -> request.response().setStatusCode(500).end("{}"));
+            return;
+        }
+        vertx.setTimer(LATENCY_MS, t -> {
+            if (bridgeReceived.putIfAbsent(text, System.currentTimeMillis()) == null) {
+                bridgeOrder.computeIfAbsent(g, k -> Collections.synchronizedList(new ArrayList<>())).add(seq);
+            }
+            request.response().setStatusCode(200).end("{}");
+        });
+    }
+
     // ---- the receiver
 
     private int startReceiver() throws Exception {
@@ -328,6 +468,10 @@ public final class WebhookBench {
                 json = buffer.toJsonObject();
             } catch (RuntimeException e) {
                 request.response().setStatusCode(400).end();
+                return;
+            }
+            if (path.equals("/bridge")) {
+                bridgeReceive(request, json);
                 return;
             }
             JsonObject data = json.getJsonObject("data", new JsonObject());
@@ -433,6 +577,14 @@ public final class WebhookBench {
                     ch.queueDelete(exchange + ".observer." + kind);
                 }
                 ch.queueDelete(exchange + ".overflow");
+                for (int p = 0; p < 16; p++) {
+                    ch.queueDelete(exchange + ".bridges.crm" + run + "." + p);
+                }
+                for (String stage : List.of("1s", "2s", "4s")) {
+                    ch.queueDelete(exchange + ".bridges.retry." + stage);
+                }
+                ch.exchangeDelete(exchange + ".bridges.retry");
+                ch.exchangeDelete(exchange + ".bridges.retry.redeliver");
                 for (String stage : List.of("1s", "2s", "4s", "8s")) {
                     ch.queueDelete(exchange + ".retry." + stage);
                 }
