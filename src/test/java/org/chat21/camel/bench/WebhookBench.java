@@ -529,9 +529,11 @@ public final class WebhookBench {
 
     private String metricLines(String name, String path) {
         try {
-            String port = String.valueOf(managementPort);
-            String body = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/metrics")).GET().build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            // curl: a connection of its own (the API's keep-alive connections from this JVM count against the
+            // per-address cap of the service's HTTP servers, the management server's included)
+            Process curl = new ProcessBuilder("curl", "-s", "-m", "5", "http://127.0.0.1:" + managementPort + "/observe/metrics")
+                    .redirectErrorStream(true).start();
+            String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             return String.join("; ", body.lines().filter(l -> l.startsWith(name + "{") && l.contains(path)).toList());
         } catch (Exception e) {
             return name + " ? (" + e + ")";
