@@ -73,6 +73,7 @@ public final class WebhookBench {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final StringBuilder report = new StringBuilder();
     private int receiverPort;
+    private String downUrl;
     private int servicePort;
     private int managementPort;
     private Child store;
@@ -116,6 +117,7 @@ public final class WebhookBench {
         servicePort = org.chat21.camel.infra.EmbeddedBroker.freePort();
         String iso = "http://127.0.0.1:" + receiverPort + "/iso";
         String down = "http://127.0.0.1:" + closedPort + "/down";
+        downUrl = down;
         String tp64 = "http://127.0.0.1:" + receiverPort + "/tp64";
         String tp256 = "http://127.0.0.1:" + receiverPort + "/tp256";
         Map<String, String> env = new LinkedHashMap<>();
@@ -574,6 +576,9 @@ public final class WebhookBench {
             try (Connection c = cf.newConnection("webhook-bench-cleanup"); Channel ch = c.createChannel()) {
                 for (String url : List.of("iso", "tp64", "tp256")) {
                     ch.queueDelete(WebhookEndpoints.queueName(exchange, "http://127.0.0.1:" + receiverPort + "/" + url));
+                }
+                if (downUrl != null) {
+                    ch.queueDelete(WebhookEndpoints.queueName(exchange, downUrl));
                 }
                 for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
                     ch.queueDelete(exchange + ".observer." + kind);
