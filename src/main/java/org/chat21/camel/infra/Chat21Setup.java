@@ -428,7 +428,7 @@ public class Chat21Setup implements CamelConfiguration {
         // failed POSTs wait in the broker's retry stages (message TTL and dead-lettering on RabbitMQ; a relay on
         // the embedded broker, which has neither) and come back to their endpoint's queue when due
         RetryStages stages = new RetryStages(connections, webhookExchange + ".retry", RetrySchedule.parse(webhookRetrySchedule),
-                !embeddedBroker, brokerCheck, confirmTimeoutMs);
+                !embeddedBroker, brokerCheck, confirmTimeoutMs, webhookQueueMaxLength);
         context.addService(new CloseableService(stages), true, true);
         ScheduledExecutorService outboundTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "outbound-watch");

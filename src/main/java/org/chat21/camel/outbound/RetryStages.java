@@ -47,14 +47,18 @@ public final class RetryStages implements AutoCloseable {
     private final BrokerCheck broker;
     private final RabbitTemplate template;
     private final long confirmTimeoutMs;
+    private final long maxLength;
     private ScheduledExecutorService relay;
 
     /**
      * @param exchange     the stages' exchange, also their queues' name prefix
      * @param brokerExpiry true on RabbitMQ (message TTL and dead-lettering); false on the embedded broker
+     * @param maxLength    each stage's bound (RabbitMQ): past it, the oldest waiting event is dead-lettered like an
+     *                     expired one, back to its queue early (never dropped)
      */
     public RetryStages(CachingConnectionFactory connections, String exchange, RetrySchedule schedule, boolean brokerExpiry,
-                       BrokerCheck broker, long confirmTimeoutMs) {
+                       BrokerCheck broker, long confirmTimeoutMs, long maxLength) {
+        this.maxLength = maxLength;
         this.connections = connections;
         this.exchange = exchange;
         this.schedule = schedule;
@@ -66,7 +70,8 @@ public final class RetryStages implements AutoCloseable {
 
     /** Stages of their own, on another exchange, with another schedule, on the same broker (a bridge's). */
     RetryStages other(String otherExchange, RetrySchedule otherSchedule) {
-        RetryStages stages = new RetryStages(connections, otherExchange, otherSchedule, brokerExpiry, broker, confirmTimeoutMs);
+        RetryStages stages = new RetryStages(connections, otherExchange, otherSchedule, brokerExpiry, broker, confirmTimeoutMs,
+                maxLength);
         stages.start();
         return stages;
     }
@@ -121,6 +126,7 @@ public final class RetryStages implements AutoCloseable {
             if (brokerExpiry) {
                 args.put("x-message-ttl", delay.toMillis());
                 args.put("x-dead-letter-exchange", redeliverExchange());
+                args.put("x-max-length", maxLength);
             }
             String queue = stageQueue(delay);
             channel.queueDeclare(queue, true, false, false, args);
