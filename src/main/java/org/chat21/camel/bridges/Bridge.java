@@ -21,11 +21,13 @@ import java.util.Map;
  * instance of a bridge template (routes/bridges.yaml), and what those routes need that is worth a unit test.
  * Created by the template as a bean local to its route, and that route's policy.
  * <ul>
- * <li>The conversation: a group ({@code kind = group}, the group's messages), or a user ({@code kind = user},
- * that user's direct conversations: what they send and what they receive).</li>
+ * <li>The conversation: a group ({@code kind = group}, the group's messages; outbound, {@code *}: every group
+ * of the app), or a user ({@code kind = user}, that user's direct conversations: what they send and what they
+ * receive).</li>
  * <li>Outbound: while the route runs, the webhooks publisher also publishes message-sent and
- * message-delivered of the conversation's timeline ({@link Webhooks#watch}); {@link #outgoing} picks the
- * messages to forward from what arrives and renders them.</li>
+ * message-delivered of the covered conversations to the bridge's partition queues ({@link Webhooks#watch},
+ * a conversation always to the same one); {@link #outgoing} picks the messages to forward from what arrives
+ * and renders them.</li>
  * <li>Inbound: {@link #incoming} turns a message of the other system into the message its mapped Chat21 user
  * sends, which then goes through the send pipeline as any other. It carries {@code attributes.bridge = <id>}:
  * outbound skips those, so what came in is never sent back out (no loops).</li>

@@ -30,7 +30,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Tells what happened to the events exchange (a durable topic exchange, {@code chat21.webhooks}), where each
- * webhook endpoint has a durable queue of its own (WebhookEndpoints) and outbound bridges bind theirs. The
+ * webhook endpoint has a durable queue of its own (WebhookEndpoints), and the message events of the
+ * conversations an outbound bridge watches to that bridge's partition queues ({@link Watch}). The
  * flows call it once their work is stored; only the event types someone subscribed to are published, and
  * nothing at all when no one did. Each publish is persistent and confirmed by the broker: from then on the
  * event survives a broker restart, and the endpoint's consumer delivers it at least once.
