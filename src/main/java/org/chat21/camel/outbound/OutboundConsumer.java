@@ -221,11 +221,12 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                     depth.set(total);
                 }
             } catch (Exception e) {
-                // the broker is away (told once by the outage watch) or a queue is not there yet; anything else
-                // (a queue the broker refuses to declare) is told once
+                // the broker is away (told once by the outage watch); a queue it refuses (not there, declared with
+                // other arguments, not allowed) is told once, here
                 String why = String.valueOf(e.getCause() != null ? e.getCause() : e);
-                if (!why.equals(notConsuming) && !(e instanceof java.net.ConnectException)
-                        && !(e instanceof org.springframework.amqp.AmqpConnectException)) {
+                boolean refused = why.contains("PRECONDITION_FAILED") || why.contains("ACCESS_REFUSED")
+                        || why.contains("NOT_FOUND");
+                if (refused && !why.equals(notConsuming)) {
                     LOG.warn("{}: cannot consume {}: {}", settings.name(), settings.queue(), why);
                 }
                 notConsuming = why;
