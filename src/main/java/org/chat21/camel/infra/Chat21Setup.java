@@ -426,7 +426,8 @@ public class Chat21Setup implements CamelConfiguration {
                 new Webhooks(connections, webhookExchange, published, confirmTimeoutMs, brokerCheck, db, Clock.systemUTC()));
         context.getRegistry().bind("webhookSignature", new WebhookSignature(webhookSecret));
         // failed POSTs wait in the broker's retry stages (message TTL and dead-lettering on RabbitMQ; a relay on
-        // the embedded broker, which has neither) and come back to their endpoint's queue when due
+        // the embedded broker, which has neither, started by the first outbound consumer) and come back to their
+        // endpoint's queue when due
         RetryStages stages = new RetryStages(connections, webhookExchange + ".retry", RetrySchedule.parse(webhookRetrySchedule),
                 !embeddedBroker, brokerCheck, confirmTimeoutMs, webhookQueueMaxLength);
         context.addService(new CloseableService(stages), true, true);
@@ -456,9 +457,6 @@ public class Chat21Setup implements CamelConfiguration {
                     WebhookEndpoints.Endpoint endpoint = endpoints.byQueue(queue);
                     return endpoint == null ? null : endpoint.url();
                 }));
-        if (!endpoints.endpoints().isEmpty()) {
-            stages.start();
-        }
         // the endpoints' routes, and the overflow route (the bridges' queues overflow there too)
         context.addStartupListener(endpoints);
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
