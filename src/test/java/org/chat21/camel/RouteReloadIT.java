@@ -85,10 +85,12 @@ class RouteReloadIT {
             assertSame(listing, context.getRoute("rest-get-active-conversations"), "the routes of before, untouched");
             assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
             assertEquals(before, routeIds(context));
-            // mended: reloaded (and done before the service stops)
+            // mended: reloaded (and done before the service stops); as above, the swap is done once the path answers
+            // again (CI once asked within the swap's milliseconds and got a 404)
             save(history, good);
-            waitUntil(() -> context.getRoute("rest-get-active-conversations") != listing && routeIds(context).equals(before),
-                    10_000, "history.yaml not reloaded once mended");
+            waitUntil(() -> context.getRoute("rest-get-active-conversations") != listing && routeIds(context).equals(before)
+                    && svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode() == 200,
+                    10_000, "history.yaml not reloaded once mended, or not serving");
             assertEquals(200, svc.get("/api/" + svc.appId + "/reload1/conversations", token).statusCode());
             assertEquals(200, svc.sendText("reload1", "reload2", "after a broken edit").statusCode());
         }
