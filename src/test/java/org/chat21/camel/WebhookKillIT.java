@@ -52,8 +52,16 @@ class WebhookKillIT {
         HookReceiver hooks = new HookReceiver();
         String endpointQueue = WebhookEndpoints.queueName(exchange, hooks.url("/k"));
         try {
-            hooks.handle("/k", (hit, n) -> attempts.computeIfAbsent(hit.header("webhook-id"), k -> new AtomicInteger())
-                    .incrementAndGet() <= 2 ? 500 : 200);
+            // accepted by what the receiver answered, not by X-Chat21-Attempt: an event whose first attempt was under
+            // way at the kill is delivered again as attempt 1, so its acceptance can come at attempt 2
+            Set<String> accepted = ConcurrentHashMap.newKeySet();
+            hooks.handle("/k", (hit, n) -> {
+                if (attempts.computeIfAbsent(hit.header("webhook-id"), k -> new AtomicInteger()).incrementAndGet() <= 2) {
+                    return 500;
+                }
+                accepted.addAll(messageIds(List.of(hit)));
+                return 200;
+            });
             int port = EmbeddedBroker.freePort();
             List<String> jvm = List.of("-Dchat21.webhooks.exchange=" + exchange, "-Dchat21.webhooks.queue-prefix=" + exchange,
                     "-Dchat21.observer.app=app" + run, "-Dchat21.observer.queue-prefix=it." + run + ".observer",
@@ -99,12 +107,11 @@ class WebhookKillIT {
             assertTrue(parked > 0, "events were waiting in the retry stage at the kill");
 
             process = start(jvm, env, dir, port, "second");
-            waitUntil(() -> messageIds(hooks.at("/k", h -> "3".equals(h.header("X-Chat21-Attempt")))).containsAll(ids),
-                    30_000, "every event's third attempt (accepted) after the restart");
+            waitUntil(() -> accepted.containsAll(ids), 30_000, "every event accepted after the restart");
             long posts = hooks.at("/k", h -> true).size();
-            long accepted = hooks.at("/k", h -> Integer.parseInt(h.header("X-Chat21-Attempt")) >= 3).size();
+            long repeats = attempts.values().stream().filter(a -> a.get() > 3).count();
             System.out.println("[webhooks] after the kill: " + ids.size() + " events, all accepted; " + posts + " POSTs, "
-                    + accepted + " accepted (repeats: " + (accepted - ids.size()) + ")");
+                    + repeats + " events delivered again after their acceptance");
         } finally {
             if (process != null) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
