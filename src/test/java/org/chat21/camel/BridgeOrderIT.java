@@ -181,7 +181,7 @@ class BridgeOrderIT {
             assertTrue(String.valueOf(refused.getCause()).contains("PRECONDITION_FAILED"), String.valueOf(refused.getCause()));
             admin.channel.queueDeclare("it." + run + ".bridges.crm" + run + ".0", true, false, false, Map.of(
                     "x-max-length", 100000L, "x-message-ttl", 259200000L, "x-dead-letter-exchange", "it." + run + ".webhooks.overflow",
-                    "x-single-active-consumer", true));
+                    "x-single-active-consumer", true, "x-queue-type", ServiceHarness.QUEUE_TYPE));
         }
     }
 

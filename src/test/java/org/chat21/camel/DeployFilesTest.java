@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -40,6 +42,17 @@ class DeployFilesTest {
         return service;
     }
 
+    /** A service's image, its own or the one of the service it extends. */
+    @SuppressWarnings("unchecked")
+    static String image(String name) throws Exception {
+        Map<String, Object> service = service(name);
+        Object extended = service.get("extends");
+        if (service.get("image") == null && extended != null) {
+            return image(String.valueOf(((Map<String, Object>) extended).get("service")));
+        }
+        return String.valueOf(service.get("image"));
+    }
+
     static String dockerfile() throws Exception {
         return Files.readString(REPO.resolve("Dockerfile"));
     }
@@ -60,8 +73,11 @@ class DeployFilesTest {
     @SuppressWarnings("unchecked")
     void everyImageIsPinned() throws Exception {
         Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose().get("services");
-        assertEquals(List.of("mongodb", "rabbitmq", "chat21-camel"), new ArrayList<>(services.keySet()));
-        services.forEach((name, service) -> assertPinned(String.valueOf(service.get("image"))));
+        assertEquals(List.of("mongodb", "rabbitmq", "chat21-camel", "mongo1", "mongo2", "mongo3", "mongo-init",
+                "chat21-camel-replica"), new ArrayList<>(services.keySet()));
+        for (String name : services.keySet()) {
+            assertPinned(image(name));
+        }
         assertTrue(String.valueOf(service("mongodb").get("image")).startsWith("mongo:"));
         assertTrue(String.valueOf(service("rabbitmq").get("image")).matches("rabbitmq:[^:]*-management"),
                 "the official image with the management plugin");
@@ -171,5 +187,58 @@ class DeployFilesTest {
         assertTrue(ports.containsAll(List.of("1883:1883", "15675:15675")), ports.toString());
         assertFalse(ports.stream().anyMatch(p -> p.endsWith(":5672")), "AMQP stays inside the compose network");
         assertTrue(strings(((Map<String, Object>) rabbit.get("healthcheck")).get("test")).contains("check_port_connectivity"));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theReplicaProfileRunsTheServiceOnAThreeMemberReplicaSet() throws Exception {
+        // the default stack starts without a profile, the replica set only with --profile replica
+        for (String name : List.of("mongodb", "rabbitmq", "chat21-camel")) {
+            assertNull(service(name).get("profiles"), name);
+        }
+        List<String> members = List.of("mongo1", "mongo2", "mongo3");
+        for (String member : members) {
+            Map<String, Object> mongo = service(member);
+            assertEquals(List.of("replica"), strings(mongo.get("profiles")), member);
+            assertEquals(image("mongodb"), image(member), "the same MongoDB release");
+            assertEquals(List.of("--replSet", "rs0", "--bind_ip_all"), strings(mongo.get("command")));
+            assertEquals(service("mongodb").get("healthcheck"), mongo.get("healthcheck"), member);
+            assertEquals(List.of(member + "-data:/data/db"), strings(mongo.get("volumes")), "its own data");
+            assertTrue(((Map<String, Object>) compose().get("volumes")).containsKey(member + "-data"));
+        }
+
+        // the one-shot initiation: idempotent, done once a primary is elected
+        Map<String, Object> init = service("mongo-init");
+        assertEquals(List.of("replica"), strings(init.get("profiles")));
+        assertEquals("no", init.get("restart"));
+        assertEquals(image("mongodb"), image("mongo-init"), "mongosh of the same release");
+        Map<String, Map<String, Object>> initDepends = (Map<String, Map<String, Object>>) init.get("depends_on");
+        assertEquals(Set.copyOf(members), initDepends.keySet());
+        initDepends.values().forEach(d -> assertEquals("service_healthy", d.get("condition")));
+        List<String> command = strings(init.get("command"));
+        assertEquals(List.of("mongosh", "--quiet", "--host", "mongo1", "--eval"), command.subList(0, 5));
+        String script = command.get(5);
+        assertTrue(script.contains("rs.initiate({_id: \"rs0\""), script);
+        for (int i = 0; i < members.size(); i++) {
+            assertTrue(script.contains("{_id: " + i + ", host: \"" + members.get(i) + ":27017\"}"), members.get(i));
+        }
+        assertTrue(script.contains("\"AlreadyInitialized\"") && script.contains("\"PRIMARY\"") && script.contains("quit(1)"));
+        assertFalse(script.contains("$"), "nothing for compose to interpolate");
+
+        // the service as chat21-camel, on the set; same ports, so the two never run side by side
+        Map<String, Object> replica = service("chat21-camel-replica");
+        assertEquals(List.of("replica"), strings(replica.get("profiles")));
+        assertEquals(Map.of("service", "chat21-camel"), replica.get("extends"));
+        assertNull(replica.get("ports"), "chat21-camel's ports: a replica next to chat21-camel fails to start");
+        Map<String, Map<String, Object>> depends = (Map<String, Map<String, Object>>) replica.get("depends_on");
+        assertEquals("service_completed_successfully", depends.get("mongo-init").get("condition"));
+        assertEquals("service_healthy", depends.get("rabbitmq").get("condition"));
+        Map<String, Object> env = (Map<String, Object>) replica.get("environment");
+        assertEquals(Set.of("MONGODB_URI"), env.keySet(), "the rest as chat21-camel's");
+        String uri = String.valueOf(env.get("MONGODB_URI"));
+        assertTrue(uri.startsWith("mongodb://" + String.join(",", members.stream().map(m -> m + ":27017").toList()) + "/chatdb?"), uri);
+        assertTrue(uri.contains("replicaSet=rs0") && uri.contains("w=majority"), uri);
+        assertTrue(Files.readString(REPO.resolve("docker-compose.yml"))
+                .contains("#   docker compose --profile replica up -d --build --scale chat21-camel=0\n"), "how to run it");
     }
 }

@@ -36,6 +36,8 @@ import java.util.function.BiConsumer;
  */
 final class ServiceHarness implements AutoCloseable {
     static final String RABBIT = System.getenv().getOrDefault("TEST_RABBITMQ_URI", "amqp://guest:guest@127.0.0.1:5672");
+    /** the durable queues' type the services under test declare: the service reads the same variable */
+    static final String QUEUE_TYPE = System.getenv().getOrDefault("RABBITMQ_QUEUE_TYPE", "quorum");
 
     final String run;
     final String appId;

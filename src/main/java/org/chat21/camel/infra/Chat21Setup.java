@@ -2,6 +2,7 @@ package org.chat21.camel.infra;
 
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
+import com.mongodb.WriteConcern;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoDatabase;
@@ -43,6 +44,7 @@ import org.apache.camel.health.HealthCheckRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.ExtendedStartupListener;
 import org.chat21.camel.operations.DependencyCheck;
+import org.chat21.camel.operations.ConsumerQueues;
 import org.chat21.camel.operations.DependencyWatch;
 import org.chat21.camel.operations.GracefulShutdown;
 import org.chat21.camel.operations.ServiceMetrics;
@@ -84,8 +86,16 @@ public class Chat21Setup implements CamelConfiguration {
 
     @PropertyInject("chat21.mongodb.uri")
     String mongoUri;
+    @PropertyInject("chat21.observer.redelivery-window-ms")
+    long redeliveryWindowMs;
+    @PropertyInject("chat21.mongodb.write-concern")
+    String mongoWriteConcern;
     @PropertyInject("chat21.rabbitmq.uri")
     String rabbitUri;
+    @PropertyInject("chat21.rabbitmq.addresses")
+    String rabbitAddresses;
+    @PropertyInject("chat21.rabbitmq.queue-type")
+    String queueType;
     @PropertyInject("chat21.embedded.data-dir")
     String dataDir;
     @PropertyInject("chat21.embedded.amqp-port")
@@ -246,6 +256,12 @@ public class Chat21Setup implements CamelConfiguration {
         if (mongoTimeoutMs > 0 && connection.getConnectTimeout() == null) {
             settings.applyToSocketSettings(b -> b.connectTimeout((int) Math.max(1000, mongoTimeoutMs), TimeUnit.MILLISECONDS));
         }
+        // what the guarantees rest on (the outbox, the copies, group changes) is acknowledged by a majority of a
+        // replica set, journaled: a failover cannot roll back a message that was answered 200. Reads go to the
+        // primary (the driver's default), so history read after a send sees it. The URI's w / journal win
+        if (connection.getWriteConcern() == null) {
+            settings.writeConcern(writeConcern(mongoWriteConcern));
+        }
         MongoClient client = MongoClients.create(settings.build());
         context.addService(new CloseableService(client), true, true);
         String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
@@ -258,8 +274,13 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("mongo", client);
         context.getRegistry().bind("chatDb", db);
 
-        String brokerMode = "external RabbitMQ " + redact(rabbitUri.trim());
         String rabbit = rabbitUri.trim();
+        if (rabbit.isEmpty() && !rabbitAddresses.isBlank()) {
+            throw new StartupFailure("RABBITMQ_ADDRESSES lists the nodes, RABBITMQ_URI gives the login: set "
+                    + "RABBITMQ_URI=amqp://user:password@one-of-them:5672 too");
+        }
+        BrokerAddresses brokerAddresses = BrokerAddresses.parse(rabbit.isEmpty() ? "amqp://127.0.0.1" : rabbit, rabbitAddresses);
+        String brokerMode = "external RabbitMQ " + brokerAddresses.describe();
         if (rabbit.isEmpty()) {
             EmbeddedBroker embedded = new EmbeddedBroker(Path.of(dataDir).resolve("broker"), embeddedAmqpPort);
             embedded.start();
@@ -268,6 +289,9 @@ public class Chat21Setup implements CamelConfiguration {
             brokerMode = "embedded AMQP 0-9-1 broker (Qpid Broker-J) at " + rabbit.replace("guest:guest@", "");
         }
         CachingConnectionFactory connections = new CachingConnectionFactory(new URI(rabbit));
+        if (!rabbitUri.isBlank()) {
+            brokerAddresses.applyTo(connections);
+        }
         connections.setPublisherConfirmType(CachingConnectionFactory.ConfirmType.SIMPLE);
         connections.setChannelCacheSize(channelCache);
         connections.setConnectionTimeout((int) confirmTimeoutMs);
@@ -281,6 +305,16 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("rabbitConnectionFactory", connections);
         SpringRabbitMQComponent rabbitComponent = context.getComponent("spring-rabbitmq", SpringRabbitMQComponent.class);
         rabbitComponent.setConnectionFactory(connections);
+        DurableQueues durableQueues = new DurableQueues(queueType, !rabbitUri.isBlank());
+        // the durable queues the routes' consumers declare (the observer's) take the type through this property;
+        // on the embedded broker it is not set and the argument is left out ({{?...}})
+        if (durableQueues.declaredType() != null) {
+            context.getPropertiesComponent().addInitialProperty("chat21.rabbitmq.declared-queue-type",
+                    durableQueues.declaredType());
+        }
+        // a queue that exists with another type is consumed as it is (told once by the pre-flight below) instead of
+        // stopping its route
+        rabbitComponent.setIgnoreDeclarationExceptions(true);
         // consumers retry a lost broker every second (Spring: 5 s, and 10 s between checks)
         rabbitComponent.setListenerContainerFactory(new QuickRecoveryContainers(rabbitRecoveryMs));
         context.addService(new CloseableService(connections::destroy), true, true);
@@ -298,7 +332,21 @@ public class Chat21Setup implements CamelConfiguration {
                 true, true);
         // readiness (/observe/health/ready): both dependencies reachable, besides Camel's own route checks
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
+        // the queues the routes consume (the observer's): one deleted is told, shown, and declared again
+        ConsumerQueues consumerQueues = new ConsumerQueues(context, connections);
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                started.getExecutorServiceManager().newSingleThreadScheduledExecutor(Chat21Setup.this, "consumer-queues")
+                        .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
+            }
+        });
         if (health != null) {
+            health.register(consumerQueues);
             health.register(new DependencyCheck("mongodb", () -> db.runCommand(new org.bson.Document("ping", 1))));
             health.register(new DependencyCheck("rabbitmq", brokerCheck::requireReachable));
         }
@@ -343,7 +391,7 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
 
         // the observer: what native clients publish over MQTT
-        ClientPublications publications = new ClientPublications(db, Clock.systemUTC());
+        ClientPublications publications = new ClientPublications(db, Clock.systemUTC(), redeliveryWindowMs);
         context.getRegistry().bind("clientPublications", publications);
         context.getRegistry().bind("clientMessages",
                 new ClientMessages(bean(context, "messageFactory", MessageFactory.class), publications));
@@ -361,7 +409,7 @@ public class Chat21Setup implements CamelConfiguration {
         changes.listen();
         context.getRegistry().bind("groupChanges", changes);
 
-        webhooks(context, connections, brokerCheck, db, rabbitUri.trim().isEmpty());
+        webhooks(context, connections, brokerCheck, db, rabbitUri.trim().isEmpty(), durableQueues);
 
         // the timeline as server-sent events: a Vert.x handler on the API router, its streams closed (and their
         // queues deleted) when the service stops, before the broker connection closes
@@ -386,6 +434,14 @@ public class Chat21Setup implements CamelConfiguration {
                 if (started.getRoutes().isEmpty()) {
                     throw new IllegalStateException(noRoutes(
                             started.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")));
+                }
+                // before the consumers start: a durable queue of theirs that exists with the other type is taken as it is
+                if (durableQueues.declaredType() != null) {
+                    try {
+                        durableQueues.adoptExisting(started, connections.createConnection().getDelegate());
+                    } catch (Exception brokerAway) {
+                        LOG.debug("queue types not checked: {}", brokerAway.toString());
+                    }
                 }
             }
 
@@ -419,7 +475,7 @@ public class Chat21Setup implements CamelConfiguration {
      * the dead-letter store, signature and retry counter the routes of routes/webhooks.yaml use.
      */
     private void webhooks(CamelContext context, CachingConnectionFactory connections, BrokerCheck brokerCheck,
-                          MongoDatabase db, boolean embeddedBroker) throws Exception {
+                          MongoDatabase db, boolean embeddedBroker, DurableQueues queues) throws Exception {
         Set<String> subscribed = WebhookEvents.parseTypes(webhookEvents);
         Set<String> published = eventsEnabled ? Set.copyOf(WebhookEvents.ALL) : webhooksEnabled ? subscribed : Set.of();
         context.getRegistry().bind("webhooks",
@@ -429,7 +485,7 @@ public class Chat21Setup implements CamelConfiguration {
         // the embedded broker, which has neither, started by the first outbound consumer) and come back to their
         // endpoint's queue when due
         RetryStages stages = new RetryStages(connections, webhookExchange + ".retry", RetrySchedule.parse(webhookRetrySchedule),
-                !embeddedBroker, brokerCheck, confirmTimeoutMs, webhookQueueMaxLength);
+                !embeddedBroker, brokerCheck, confirmTimeoutMs, webhookQueueMaxLength, queues);
         context.addService(new CloseableService(stages), true, true);
         ScheduledExecutorService outboundTimer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "outbound-watch");
@@ -440,7 +496,7 @@ public class Chat21Setup implements CamelConfiguration {
         WebhookEndpoints.Settings queueSettings = new WebhookEndpoints.Settings(webhookInFlight, webhookTimeoutMs,
                 webhookQueueMaxLength, webhookQueueMaxAgeMs, !embeddedBroker);
         context.addComponent("outbound", new OutboundComponent(connections, stages, rabbitRecoveryMs, webhookSettlers,
-                outboundDispatchers, outboundTimer, !embeddedBroker, WebhookEndpoints.bounds(webhookExchange, queueSettings)));
+                outboundDispatchers, outboundTimer, queues, WebhookEndpoints.bounds(webhookExchange, queueSettings)));
         WebhookEndpoints.Endpoint push = null;
         if (!pushNotifyUrl.isBlank()) {
             WebhookEndpoints.parseUrls(pushNotifyUrl);
@@ -451,7 +507,7 @@ public class Chat21Setup implements CamelConfiguration {
                 confirmTimeoutMs, brokerCheck));
         WebhookEndpoints endpoints = WebhookEndpoints.declare(connections, db, webhookExchange, webhookQueuePrefix,
                 webhooksEnabled ? webhookEndpoints : "", subscribed, push,
-                queueSettings, stages);
+                queueSettings, stages, queues);
         context.getRegistry().bind("webhookDeadLetters", new WebhookDeadLetters(db, connections, confirmTimeoutMs,
                 brokerCheck, Clock.systemUTC(), queue -> {
                     WebhookEndpoints.Endpoint endpoint = endpoints.byQueue(queue);
@@ -507,6 +563,24 @@ public class Chat21Setup implements CamelConfiguration {
                     + context.resolvePropertyPlaceholders("{{camel.main.routes-include-pattern}}")));
         }
         return bean;
+    }
+
+    /** majority (journaled) or a number of members; anything else stops the start-up. */
+    static WriteConcern writeConcern(String setting) {
+        String w = setting.trim();
+        if (w.equalsIgnoreCase("majority")) {
+            return WriteConcern.MAJORITY.withJournal(true);
+        }
+        try {
+            int members = Integer.parseInt(w);
+            if (members >= 1) {
+                return new WriteConcern(members).withJournal(true);
+            }
+        } catch (NumberFormatException notANumber) {
+            // told below
+        }
+        throw new StartupFailure("chat21.mongodb.write-concern (MONGODB_WRITE_CONCERN) is majority or a number of "
+                + "members (1 or more), not '" + setting + "'");
     }
 
     /** user:password in a URI is not for the log. */

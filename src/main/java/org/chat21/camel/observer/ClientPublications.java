@@ -16,29 +16,36 @@ import java.util.UUID;
 
 /**
  * Message ids for client publications. Chat21 clients send no message id, and RabbitMQ redelivers a
- * publication whose handling was cut short (process killed after the message was accepted, before the
- * publication was acknowledged). Each first delivery gets a new id, recorded with a digest of the
- * publication (routing key and body) as "in progress" until its handling is done; a redelivered
- * publication takes the id of the in-progress record with the same digest, so the outbox and the
- * idempotent delivery see the same message again, not a second one. Only records still in progress
- * match: the same text sent twice on purpose (two "ok"s) is two messages.
- * The one gap: killed between marking a record done and the broker getting the ack, a redelivery
- * is a second message (a duplicate, never a loss). Collection {@code client_publications}.
+ * publication whose handling was cut short (process killed, or its broker node lost, before the publication's
+ * ack reached the queue). Each first delivery gets a new id, recorded with a digest of the publication (routing
+ * key and body) as "in progress" until its handling is done; a redelivered publication takes the id of the
+ * latest record with the same digest that is in progress or was done within the redelivery window, so the
+ * outbox and the idempotent delivery see the same message again, not a second one.
+ * <p>
+ * Why done records count: a consumer's node lost right after the handling leaves its ack unheard; the quorum
+ * queue redelivers the publication (flagged) to another consumer, after the record was marked done. The window
+ * ({@code chat21.observer.redelivery-window-ms}) is how long after that a redelivery is still taken for it. The
+ * one ambiguity left: the same bytes published again on purpose by the same user to the same conversation
+ * within the window, whose first delivery was cut short before it was recorded, is taken for the earlier one.
+ * A redelivery with no matching record is a new message. Collection {@code client_publications}.
  */
 public class ClientPublications {
     private final MongoCollection<Document> records;
     private final Clock clock;
+    private final long redeliveryWindowMs;
 
-    public ClientPublications(MongoDatabase db, Clock clock) {
+    public ClientPublications(MongoDatabase db, Clock clock, long redeliveryWindowMs) {
         this.records = db.getCollection("client_publications");
         this.clock = clock;
+        this.redeliveryWindowMs = redeliveryWindowMs;
     }
 
     /** The message id for this publication: a new one, or the first delivery's when this is a redelivery. */
     public String messageId(String routingKey, byte[] body, boolean redelivered) {
         String digest = digest(routingKey, body);
         if (redelivered) {
-            Document earlier = records.find(Filters.and(Filters.eq("digest", digest), Filters.eq("done", false)))
+            Document earlier = records.find(Filters.and(Filters.eq("digest", digest), Filters.or(Filters.eq("done", false),
+                            Filters.gte("doneAt", clock.millis() - redeliveryWindowMs))))
                     .sort(Sorts.descending("at")).limit(1).first();
             if (earlier != null) {
                 return earlier.getString("_id");
@@ -52,7 +59,8 @@ public class ClientPublications {
 
     /** The publication of this message was handled: a redelivery of it (if any) is a new message. */
     public void done(String messageId) {
-        records.updateOne(Filters.eq("_id", messageId), Updates.set("done", true));
+        records.updateOne(Filters.eq("_id", messageId), Updates.combine(Updates.set("done", true),
+                Updates.set("doneAt", clock.millis())));
     }
 
     /** Forgets records done more than {@code doneAfterMs} ago, and any record older than {@code anyAfterMs}. */

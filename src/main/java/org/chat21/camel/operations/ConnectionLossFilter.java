@@ -16,7 +16,9 @@ public class ConnectionLossFilter extends TurboFilter {
     private static final String[] LOGGERS = {
             "org.apache.camel.component.springrabbit", "org.springframework.amqp", "com.rabbitmq.client"};
     private static final String[] LOSSES = {
-            "Consumer canceled - channel closed", "Cannot connect to server", "Consumer failed to start",
+            "Consumer canceled - channel closed",
+            // a consumed queue deleted: ConsumerQueues says it once and declares it again
+            "Consumer canceled - queue deleted?", "Cannot connect to server", "Consumer failed to start",
             "basicConsume failed", "Error creating consumer", "Failed to check/redeclare", "Failed to redeclare elements", "Failed to declare",
             "Queue declaration failed", "An unexpected connection driver error occurred",
             "Channel shutdown", "Connection refused", "Could not configure the channel",

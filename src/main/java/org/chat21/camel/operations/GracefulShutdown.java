@@ -50,10 +50,13 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
         this.longLived = longLived;
     }
 
-    /** For the readiness check: throws once the stop has begun. */
+    /** For the readiness check: throws until the gate lets requests through, and once the stop has begun. */
     public void requireAccepting() {
         if (stopping) {
             throw new IllegalStateException("shutting down");
+        }
+        if (!serving) {
+            throw new IllegalStateException("starting");
         }
     }
 

@@ -2,6 +2,7 @@ package org.chat21.camel.outbound;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
+import org.chat21.camel.infra.DurableQueues;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 import java.time.Duration;
@@ -31,7 +32,7 @@ public class OutboundComponent extends DefaultComponent {
     private final ScheduledExecutorService scheduler;
     private final ExecutorService settlers;
     private final ExecutorService dispatchers;
-    private final boolean rabbitmq;
+    private final DurableQueues queues;
     private final Map<String, Object> bounds;
     /** other retry stages than the default ones, by exchange (a bridge's) */
     private final Map<String, RetryStages> otherStages = new java.util.concurrent.ConcurrentHashMap<>();
@@ -43,20 +44,20 @@ public class OutboundComponent extends DefaultComponent {
      *                    event loop: parking waits for the broker's confirm)
      * @param dispatchers threads that start each delivery's route: an asynchronous one (vertx-http) returns at
      *                    once; a blocking one (a chat system's component) holds one until its call is done
-     * @param rabbitmq    true on RabbitMQ (queue arguments such as single active consumer); false on the
-     *                    embedded broker
+     * @param queues      the queues' type, and whether this is RabbitMQ (queue arguments such as single active
+     *                    consumer) or the embedded broker
      * @param bounds      the arguments that bound the queues a consumer declares (length, age, where the overflow
      *                    goes), as the webhook endpoints' are bounded
      */
     public OutboundComponent(CachingConnectionFactory connections, RetryStages stages, long recoveryMs, int settlers,
-                             int dispatchers, ScheduledExecutorService scheduler, boolean rabbitmq,
+                             int dispatchers, ScheduledExecutorService scheduler, DurableQueues queues,
                              Map<String, Object> bounds) {
         this.bounds = Map.copyOf(bounds);
         this.connections = connections;
         this.stages = stages;
         this.recoveryMs = recoveryMs;
         this.scheduler = scheduler;
-        this.rabbitmq = rabbitmq;
+        this.queues = queues;
         // their queues hold at most the deliveries in flight (each is dispatched and settled once): bounded by
         // the prefetches
         this.settlers = pool("outbound-settle", settlers);
@@ -134,8 +135,12 @@ public class OutboundComponent extends DefaultComponent {
         return dispatchers;
     }
 
+    DurableQueues durableQueues() {
+        return queues;
+    }
+
     boolean rabbitmq() {
-        return rabbitmq;
+        return queues.declaredType() != null;
     }
 
     Map<String, Object> bounds() {

@@ -247,7 +247,8 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             args.put("x-single-active-consumer", true);
         }
         for (String queue : settings.queues()) {
-            on.queueDeclare(queue, true, false, false, args);
+            component.durableQueues().declare(on.getConnection(), queue, component.durableQueues().arguments(args),
+                    settings.name());
             stages.bindTarget(on, queue);
         }
         if (settings.partitions() > 1) {

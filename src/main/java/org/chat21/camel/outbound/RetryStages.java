@@ -4,6 +4,7 @@ import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.GetResponse;
 import org.chat21.camel.infra.BrokerCheck;
+import org.chat21.camel.infra.DurableQueues;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.core.Message;
@@ -48,17 +49,21 @@ public final class RetryStages implements AutoCloseable {
     private final RabbitTemplate template;
     private final long confirmTimeoutMs;
     private final long maxLength;
+    private final DurableQueues queues;
     private ScheduledExecutorService relay;
 
     /**
      * @param exchange     the stages' exchange, also their queues' name prefix
      * @param brokerExpiry true on RabbitMQ (message TTL and dead-lettering); false on the embedded broker
      * @param maxLength    each stage's bound (RabbitMQ): past it, the oldest waiting event is dead-lettered like an
-     *                     expired one, back to its queue early (never dropped)
+     *                     expired one, back to its queue early (classic queues); a full quorum stage refuses the
+     *                     event instead, which goes back to its queue at once (see {@link DurableQueues#deadLetteredAtLeastOnce})
+     * @param queues       the stages' queue type
      */
     public RetryStages(CachingConnectionFactory connections, String exchange, RetrySchedule schedule, boolean brokerExpiry,
-                       BrokerCheck broker, long confirmTimeoutMs, long maxLength) {
+                       BrokerCheck broker, long confirmTimeoutMs, long maxLength, DurableQueues queues) {
         this.maxLength = maxLength;
+        this.queues = queues;
         this.connections = connections;
         this.exchange = exchange;
         this.schedule = schedule;
@@ -71,7 +76,7 @@ public final class RetryStages implements AutoCloseable {
     /** Stages of their own, on another exchange, with another schedule, on the same broker (a bridge's). */
     RetryStages other(String otherExchange, RetrySchedule otherSchedule) {
         RetryStages stages = new RetryStages(connections, otherExchange, otherSchedule, brokerExpiry, broker, confirmTimeoutMs,
-                maxLength);
+                maxLength, queues);
         stages.start();
         return stages;
     }
@@ -129,7 +134,8 @@ public final class RetryStages implements AutoCloseable {
                 args.put("x-max-length", maxLength);
             }
             String queue = stageQueue(delay);
-            channel.queueDeclare(queue, true, false, false, args);
+            // an expired event must reach its queue again even if a node goes meanwhile
+            queues.declare(channel.getConnection(), queue, queues.deadLetteredAtLeastOnce(args), "retry stage");
             channel.queueBind(queue, exchange, RetrySchedule.label(delay) + ".#");
         }
     }

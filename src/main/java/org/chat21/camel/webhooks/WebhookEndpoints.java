@@ -8,6 +8,7 @@ import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.bson.Document;
+import org.chat21.camel.infra.DurableQueues;
 import org.chat21.camel.outbound.RetryStages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,7 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
      */
     public static WebhookEndpoints declare(CachingConnectionFactory connections, MongoDatabase db, String exchange,
                                            String queuePrefix, String urls, Set<String> types, Endpoint push,
-                                           Settings settings, RetryStages stages) {
+                                           Settings settings, RetryStages stages, DurableQueues queues) {
         List<String> keys = bindingKeys(types);
         List<Endpoint> endpoints = new ArrayList<>();
         for (Map.Entry<String, Map<String, String>> entry : parse(urls).entrySet()) {
@@ -117,13 +118,14 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
                     // the last resort: the overflow route stores what arrives here at once
                     overflowArgs.put("x-max-length", settings.maxLength());
                 }
-                channel.queueDeclare(queuePrefix + ".overflow", true, false, false, overflowArgs);
+                queues.declare(connection.getDelegate(), queuePrefix + ".overflow", queues.arguments(overflowArgs), "webhooks");
                 channel.queueBind(queuePrefix + ".overflow", exchange + ".overflow", "");
                 if (!endpoints.isEmpty()) {
                     stages.declare(channel);
                 }
                 for (Endpoint endpoint : endpoints) {
-                    declareQueue(connection, endpoint.queue(), exchange, settings);
+                    queues.declare(connection.getDelegate(), endpoint.queue(), queues.arguments(bounds(exchange, settings)),
+                            "webhook endpoint " + endpoint.name());
                     try (Channel binding = connection.createChannel(false)) {
                         for (String key : endpoint.bindingKeys()) {
                             binding.queueBind(endpoint.queue(), exchange, key);
@@ -139,25 +141,6 @@ public final class WebhookEndpoints implements ExtendedStartupListener {
             }
         });
         return new WebhookEndpoints(List.copyOf(endpoints), queuePrefix + ".overflow");
-    }
-
-    /**
-     * An endpoint's queue, bounded; one left by an earlier version without bounds (the broker refuses to
-     * declare it with other arguments) is used as it is, told once.
-     */
-    private static void declareQueue(org.springframework.amqp.rabbit.connection.Connection connection, String queue,
-                                     String exchange, Settings settings) throws IOException {
-        Map<String, Object> args = bounds(exchange, settings);
-        try (Channel channel = connection.createChannel(false)) {
-            channel.queueDeclare(queue, true, false, false, args);
-        } catch (Exception e) {
-            if (!String.valueOf(e.getCause() == null ? e : e.getCause()).contains("PRECONDITION_FAILED")) {
-                throw e instanceof IOException io ? io : new IOException(e);
-            }
-            LOG.warn("webhook queue {} exists without the bounds of this version (made by an earlier one): used as it "
-                    + "is, unbounded; to bound it, apply a policy (rabbitmqctl set_policy) or delete it while no "
-                    + "events wait (rabbitmqctl delete_queue {}) and restart", queue, queue);
-        }
     }
 
     /** The queues this prefix declared before for endpoints that are gone: deleted, and told. */

@@ -41,7 +41,7 @@ class ClientPublicationsTest {
             public Instant instant() {
                 return Instant.ofEpochMilli(now);
             }
-        });
+        }, 30_000);
     }
 
     @AfterEach
@@ -62,13 +62,24 @@ class ClientPublicationsTest {
     void theSameTextSentAgainOnPurposeIsANewMessage() {
         String first = publications.messageId(KEY, OK, false);
         publications.done(first);
+        now += 1;
         String second = publications.messageId(KEY, OK, false);
         assertNotEquals(first, second);
         // a redelivery of the second (cut short before it was done) is the second, not the first
         assertEquals(second, publications.messageId(KEY, OK, true));
         publications.done(second);
-        // a redelivery whose first delivery never got as far as a record is a new message
+        now += 30_001;
+        // past the redelivery window, a redelivery whose first delivery never got as far as a record is a new message
         assertNotEquals(second, publications.messageId(KEY, OK, true));
+    }
+
+    @Test
+    void aRedeliveryWhoseAckWasLostAfterItWasDoneKeepsItsId() {
+        String first = publications.messageId(KEY, OK, false);
+        publications.done(first);
+        // the consumer's node went before the ack reached the queue: redelivered to another consumer, flagged
+        now += 5_000;
+        assertEquals(first, publications.messageId(KEY, OK, true));
     }
 
     @Test

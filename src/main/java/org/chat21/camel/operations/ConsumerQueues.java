@@ -1,0 +1,101 @@
+package org.chat21.camel.operations;
+
+import com.rabbitmq.client.Channel;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Route;
+import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.apache.camel.health.HealthCheckResultBuilder;
+import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.chat21.camel.common.Unavailable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.amqp.rabbit.connection.ConnectionFactory;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The durable queues the routes consume with spring-rabbitmq (the observer's), watched: Spring's consumers of a
+ * queue that is deleted are cancelled, log an ERROR each and never come back, with nothing in the health report.
+ * Here a queue that is gone is one WARN naming the route it stops, shown in the health report (check
+ * {@code chat21.consumer-queues}, DOWN, neither readiness nor liveness: the HTTP API still serves), and the
+ * route is restarted, which declares the queue again; its return is one INFO line. A broker that cannot be
+ * reached is the outage watch's business ({@link DependencyWatch}), not told here.
+ */
+public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsumerQueues.class);
+
+    private final CamelContext context;
+    private final ConnectionFactory connections;
+    /** queue -> why it is not consumed, while it is not */
+    private final Map<String, String> missing = new ConcurrentHashMap<>();
+
+    public ConsumerQueues(CamelContext context, ConnectionFactory connections) {
+        super("chat21", "consumer-queues");
+        this.context = context;
+        this.connections = connections;
+    }
+
+    @Override
+    public boolean isReadiness() {
+        return false;
+    }
+
+    @Override
+    public boolean isLiveness() {
+        return false;
+    }
+
+    /** One look at every consumed queue. */
+    @Override
+    public void run() {
+        for (Route route : context.getRoutes()) {
+            if (!(route.getEndpoint() instanceof SpringRabbitMQEndpoint rabbit) || rabbit.getQueues() == null) {
+                continue;
+            }
+            for (String queue : rabbit.getQueues().split(",")) {
+                look(route, queue.trim());
+            }
+        }
+    }
+
+    private void look(Route route, String queue) {
+        try (Channel channel = connections.createConnection().createChannel(false)) {
+            channel.queueDeclarePassive(queue);
+            if (missing.remove(queue) != null) {
+                LOG.info("{}: queue {} is consumed again", route.getRouteId(), queue);
+            }
+        } catch (Exception e) {
+            if (Unavailable.is(e) && !String.valueOf(e.getCause()).contains("NOT_FOUND")) {
+                return;
+            }
+            String why = String.valueOf(e.getCause() == null ? e : e.getCause());
+            if (!why.contains("NOT_FOUND")) {
+                LOG.debug("{}: queue {}: {}", route.getRouteId(), queue, why);
+                return;
+            }
+            if (missing.putIfAbsent(queue, "gone (deleted)") == null) {
+                LOG.warn("{}: queue {} is gone (deleted): what it carries is not handled until it is declared again; "
+                        + "restarting the route, which declares it", route.getRouteId(), queue);
+            }
+            try {
+                context.getRouteController().stopRoute(route.getRouteId(), 5, java.util.concurrent.TimeUnit.SECONDS);
+                context.getRouteController().startRoute(route.getRouteId());
+            } catch (Exception restart) {
+                LOG.debug("{}: restart: {}", route.getRouteId(), restart.toString());
+            }
+        }
+    }
+
+    @Override
+    protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+        Map<String, String> now = new TreeMap<>(missing);
+        now.forEach((queue, why) -> builder.detail("queue " + queue, why));
+        if (now.isEmpty()) {
+            builder.message("every consumed queue is there").up();
+        } else {
+            builder.message("not consumed: " + String.join(", ", now.keySet())).down();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package org.chat21.camel.infra;
+
+import com.mongodb.WriteConcern;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WriteConcernSettingTest {
+
+    @Test
+    void majorityJournaledByDefault() {
+        WriteConcern w = Chat21Setup.writeConcern("majority");
+        assertEquals("majority", w.getWString());
+        assertTrue(w.getJournal());
+    }
+
+    @Test
+    void aNumberOfMembers() {
+        assertEquals(2, Chat21Setup.writeConcern(" 2 ").getW());
+    }
+
+    @Test
+    void anythingElseStopsTheStart() {
+        for (String bad : new String[] {"0", "-1", "all", ""}) {
+            StartupFailure e = assertThrows(StartupFailure.class, () -> Chat21Setup.writeConcern(bad));
+            assertTrue(e.getMessage().contains("MONGODB_WRITE_CONCERN"), e.getMessage());
+        }
+    }
+}
