@@ -28,27 +28,50 @@ public class DeliveryQueue extends ServiceSupport {
     private final BatchWorkers<Map<String, Object>> workers;
 
     /**
-     * @param deliver      delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay
+     * @param deliver    delivers a batch (the route {@code direct:deliver-batch}); a failure leaves it to the relay
      * @param lingerMicros under load, how long a worker waits after the first message for more (see
-     *                     {@link BatchWorkers}); a lone message never waits
+     *                   {@link BatchWorkers}); a lone message never waits
+     * @param retries    a batch that failed because the broker or the store was away is tried again this many
+     *                   times, {@code retryDelayMs} apart, before it is left to the relay: a broker node lost takes
+     *                   its connection with it, and the client is on another node within about a second, sooner
+     *                   than the relay's {@code pending-after-ms}. Deliveries are idempotent (copies keyed by
+     *                   timeline and message id), so a batch tried again is never stored or published twice over
      */
     public DeliveryQueue(Consumer<List<Map<String, Object>>> deliver, int workers, int maxBatch, long lingerMicros,
-                         int capacity) {
+                         int capacity, int retries, long retryDelayMs) {
         this.queue = new ArrayBlockingQueue<>(capacity);
         this.workers = new BatchWorkers<>("delivery", queue, workers, maxBatch, lingerMicros, batch -> {
-            try {
-                deliver.accept(batch);
-            } catch (RuntimeException e) {
-                // the route's exception comes wrapped (CamelExecutionException): say what actually failed
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                if (Unavailable.is(cause)) {
-                    // the broker or the store is down: operations.DependencyWatch says so once
-                    LOG.debug("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
-                } else {
-                    LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    deliver.accept(batch);
+                    return;
+                } catch (RuntimeException e) {
+                    // the route's exception comes wrapped (CamelExecutionException): say what actually failed
+                    Throwable cause = e.getCause() != null ? e.getCause() : e;
+                    if (Unavailable.is(cause) && attempt < retries && pause(retryDelayMs)) {
+                        LOG.debug("{} message(s) tried again, delivery failed: {}", batch.size(), cause.toString());
+                        continue;
+                    }
+                    if (Unavailable.is(cause)) {
+                        // the broker or the store is down: operations.DependencyWatch says so once
+                        LOG.debug("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+                    } else {
+                        LOG.warn("{} message(s) left for the relay, delivery failed: {}", batch.size(), cause.toString());
+                    }
+                    return;
                 }
             }
         });
+    }
+
+    private static boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** Hands an accepted (stored) message over for delivery; when the queue is full the relay delivers it. */

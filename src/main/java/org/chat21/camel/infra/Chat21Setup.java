@@ -88,6 +88,8 @@ public class Chat21Setup implements CamelConfiguration {
     String mongoUri;
     @PropertyInject("chat21.observer.redelivery-window-ms")
     long redeliveryWindowMs;
+    @PropertyInject("chat21.observer.redelivery-settle-ms")
+    long redeliverySettleMs;
     @PropertyInject("chat21.mongodb.write-concern")
     String mongoWriteConcern;
     @PropertyInject("chat21.rabbitmq.uri")
@@ -132,6 +134,10 @@ public class Chat21Setup implements CamelConfiguration {
     int deliveryBatch;
     @PropertyInject("chat21.delivery.linger-us")
     long deliveryLingerMicros;
+    @PropertyInject("chat21.delivery.retries")
+    int deliveryRetries;
+    @PropertyInject("chat21.delivery.retry-delay-ms")
+    long deliveryRetryDelayMs;
     @PropertyInject("chat21.delivery.queue-capacity")
     int deliveryQueueCapacity;
     @PropertyInject("chat21.version")
@@ -365,7 +371,8 @@ public class Chat21Setup implements CamelConfiguration {
         // deliver-batch); what it does not deliver stays in the outbox for the relay
         ProducerTemplate producer = context.createProducerTemplate();
         DeliveryQueue deliveries = new DeliveryQueue(batch -> producer.sendBody("direct:deliver-batch", batch),
-                deliveryWorkers, deliveryBatch, deliveryLingerMicros, deliveryQueueCapacity);
+                deliveryWorkers, deliveryBatch, deliveryLingerMicros, deliveryQueueCapacity, deliveryRetries,
+                deliveryRetryDelayMs);
         context.addService(deliveries, true, true);
         context.getRegistry().bind("deliveries", deliveries);
 
@@ -391,7 +398,7 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
 
         // the observer: what native clients publish over MQTT
-        ClientPublications publications = new ClientPublications(db, Clock.systemUTC(), redeliveryWindowMs);
+        ClientPublications publications = new ClientPublications(db, Clock.systemUTC(), redeliveryWindowMs, redeliverySettleMs);
         context.getRegistry().bind("clientPublications", publications);
         context.getRegistry().bind("clientMessages",
                 new ClientMessages(bean(context, "messageFactory", MessageFactory.class), publications));

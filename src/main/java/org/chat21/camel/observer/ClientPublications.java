@@ -33,20 +33,33 @@ public class ClientPublications {
     private final MongoCollection<Document> records;
     private final Clock clock;
     private final long redeliveryWindowMs;
+    private final long settleMs;
 
-    public ClientPublications(MongoDatabase db, Clock clock, long redeliveryWindowMs) {
+    /**
+     * @param settleMs how long a redelivery that finds no record waits before it looks once more: its first delivery
+     *                 may still be about to record itself at a consumer whose channel the broker has already given
+     *                 up (a node lost), while the client there has not learned it yet
+     */
+    public ClientPublications(MongoDatabase db, Clock clock, long redeliveryWindowMs, long settleMs) {
         this.records = db.getCollection("client_publications");
         this.clock = clock;
         this.redeliveryWindowMs = redeliveryWindowMs;
+        this.settleMs = settleMs;
     }
 
     /** The message id for this publication: a new one, or the first delivery's when this is a redelivery. */
     public String messageId(String routingKey, byte[] body, boolean redelivered) {
         String digest = digest(routingKey, body);
         if (redelivered) {
-            Document earlier = records.find(Filters.and(Filters.eq("digest", digest), Filters.or(Filters.eq("done", false),
-                            Filters.gte("doneAt", clock.millis() - redeliveryWindowMs))))
-                    .sort(Sorts.descending("at")).limit(1).first();
+            Document earlier = earlier(digest);
+            if (earlier == null && settleMs > 0) {
+                try {
+                    Thread.sleep(settleMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                earlier = earlier(digest);
+            }
             if (earlier != null) {
                 return earlier.getString("_id");
             }
@@ -55,6 +68,13 @@ public class ClientPublications {
         records.insertOne(new Document("_id", id).append("digest", digest).append("done", false)
                 .append("at", clock.millis()));
         return id;
+    }
+
+    /** The latest record of this digest still in progress, or done within the redelivery window. */
+    private Document earlier(String digest) {
+        return records.find(Filters.and(Filters.eq("digest", digest), Filters.or(Filters.eq("done", false),
+                        Filters.gte("doneAt", clock.millis() - redeliveryWindowMs))))
+                .sort(Sorts.descending("at")).limit(1).first();
     }
 
     /** The publication of this message was handled: a redelivery of it (if any) is a new message. */

@@ -22,6 +22,9 @@ public class ConnectionLossFilter extends TurboFilter {
             "basicConsume failed", "Error creating consumer", "Failed to check/redeclare", "Failed to redeclare elements", "Failed to declare",
             "Queue declaration failed", "An unexpected connection driver error occurred",
             "Channel shutdown", "Connection refused", "Could not configure the channel",
+            // a consumer's channel closed under it (its node lost, or a quorum queue's leader moving): the messages it
+            // had not acknowledged are delivered again, and the observer takes each for the one it was
+            "Error acking",
             // a publication requeued because a dependency is down (the only failure the observer leaves unhandled)
             "Execution of Rabbit message listener failed"};
 
@@ -29,6 +32,9 @@ public class ConnectionLossFilter extends TurboFilter {
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
         if (format == null || !level.isGreaterOrEqual(Level.WARN) || !fromBrokerClient(logger.getName())) {
             return FilterReply.NEUTRAL;
+        }
+        if (format.startsWith("Shutdown Signal") && format.contains("unknown delivery tag")) {
+            return FilterReply.DENY; // the same: an ack for a delivery the broker already took back
         }
         for (String loss : LOSSES) {
             if (format.startsWith(loss)) {

@@ -41,7 +41,7 @@ class ClientPublicationsTest {
             public Instant instant() {
                 return Instant.ofEpochMilli(now);
             }
-        }, 30_000);
+        }, 30_000, 0);
     }
 
     @AfterEach
@@ -71,6 +71,18 @@ class ClientPublicationsTest {
         now += 30_001;
         // past the redelivery window, a redelivery whose first delivery never got as far as a record is a new message
         assertNotEquals(second, publications.messageId(KEY, OK, true));
+    }
+
+    @Test
+    void aRedeliveryThatOvertakesItsFirstDeliveryWaitsForItsRecord() throws Exception {
+        ClientPublications settling = new ClientPublications(client.getDatabase("chatdb"), Clock.systemUTC(), 30_000, 300);
+        // the broker gave the publication to another consumer before the first one (its node gone, its client not
+        // yet aware) recorded it
+        java.util.concurrent.CompletableFuture<String> redelivery =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> settling.messageId(KEY, OK, true));
+        Thread.sleep(100);
+        String first = settling.messageId(KEY, OK, false);
+        assertEquals(first, redelivery.get());
     }
 
     @Test

@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and the fates of a publication: handled, dropped (acknowledged) or back to its queue.
  */
 class ObserverRoutesTest extends RouteTestSupport {
-    static final String DONE = "Bean[ref:clientMessages method:done(${variable.message})]";
+    static final String DONE = "Bean[ref:clientMessages method:done(${variable.message}, "
+            + "${exchangeProperty.CamelSpringRabbitmqChannel}, ${header.CamelSpringRabbitmqDeliveryTag})]";
 
     /** Set by a test: the process "dies" after the message is stored, before its publication is done. */
     private volatile boolean cutShort;
