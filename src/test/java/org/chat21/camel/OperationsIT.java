@@ -82,4 +82,35 @@ class OperationsIT {
             assertEquals(200, svc.manage("/observe/health/live").statusCode());
         }
     }
+
+    /**
+     * A queue the observer consumes, deleted under it (by an operator, a policy): Spring's consumers are cancelled
+     * and would not come back. It is told, shown in the health report, declared again with its binding, and what
+     * clients publish is handled again.
+     */
+    @Test
+    void aDeletedConsumedQueueIsDeclaredAgainAndConsumed() throws Exception {
+        try (ServiceHarness svc = new ServiceHarness();
+             ServiceHarness.Subscriber admin = new ServiceHarness.Subscriber()) {
+            String queue = svc.overrides.get("chat21.observer.queue-prefix") + ".presence";
+            waitUntil(() -> "UP".equals(check(Json.readMap(svc.manage("/observe/health").body()), "consumer-queues")),
+                    10_000, "the consumed queues checked");
+            admin.channel.queueDelete(queue);
+            waitUntil(() -> {
+                try (com.rabbitmq.client.Channel probe = admin.newChannel()) {
+                    return probe.queueDeclarePassive(queue).getConsumerCount() > 0;
+                } catch (Exception notYet) {
+                    return false;
+                }
+            }, 15_000, queue + " declared again and consumed");
+            // bound again: a client's presence is recorded
+            admin.channel.basicPublish("amq.topic", "apps." + svc.appId + ".users.opsu.presence.c1", null,
+                    "{\"connected\": true}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            waitUntil(() -> svc.db.getCollection("presence").countDocuments(new org.bson.Document("user_id", "opsu")) == 1,
+                    10_000, "the presence handled after the queue came back");
+            // the check's next round sees it back
+            waitUntil(() -> "UP".equals(check(Json.readMap(svc.manage("/observe/health").body()), "consumer-queues")),
+                    5_000, "consumer-queues UP again");
+        }
+    }
 }
