@@ -325,10 +325,20 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
                 return;
             }
             if (!breaker.tryAcquirePermission()) {
-                // open (or enough probes out): back to the queue, and no more until the breaker says so
+                // open (or enough probes out): no more until the breaker says so
                 paused = true;
                 component.scheduler().execute(OutboundConsumer.this::reconcile);
-                settleQuietly(on, envelope.getDeliveryTag(), false);
+                if (settings.ordered()) {
+                    // kept, unacknowledged, and offered again: given back, a quorum queue may deliver the next event
+                    // of its conversation (already on its way for the credit the return freed) before it
+                    component.scheduler().schedule(() -> {
+                        if (isRunAllowed() && on.isOpen()) { // else its channel gave it back to the queue
+                            handleDelivery(tag, envelope, props, body);
+                        }
+                    }, REOFFER_MS, TimeUnit.MILLISECONDS);
+                } else {
+                    settleQuietly(on, envelope.getDeliveryTag(), false);
+                }
                 return;
             }
             int attempt = amqpHeaders.get(ATTEMPT) instanceof Number n ? Math.max(1, n.intValue()) : 1;
@@ -384,6 +394,9 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             settleQuietly(on, deliveryTag, false);
         }
     }
+
+    /** how soon an ordered event the breaker refused is offered to it again */
+    private static final long REOFFER_MS = 500;
 
     /** the partition queue a bridge's event was published to (for whoever reads the message) */
     public static final String PARTITION = "x-chat21-queue";
