@@ -55,7 +55,8 @@ public final class Runner {
     static final int CPU_SECONDS = Integer.getInteger("bench.cpuSeconds", 30);
     static final int DRAIN_SECONDS = Integer.getInteger("bench.drainSeconds", 5);
     static final int FIRST_SECONDS = 10;
-    static final int COLD_SKIP_SECONDS = 5;
+    /** the cold step's tail is reported from this second on (issue 24's target: from the first, -Dbench.coldSkipSeconds=1) */
+    static final int COLD_SKIP_SECONDS = Integer.getInteger("bench.coldSkipSeconds", 5);
     static final double MAX_MINUTES = Double.parseDouble(System.getProperty("bench.maxMinutes", "35"));
     static final List<String> PHASES = List.of(System.getProperty("bench.phases", "cold,direct,group,idle,cpu,raw").split(","));
     static final String RABBIT = System.getProperty("bench.rabbitmq", "amqp://guest:guest@127.0.0.1:5672");
