@@ -61,6 +61,13 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     }
 
     @Override
+    public void onCamelContextStarting(CamelContext context, boolean alreadyStarted) {
+        // the API server may listen before the context has started: the earlier the gate, the shorter the moment
+        // in which its empty router answers 404 (ShutdownIT met one)
+        mount(context, false);
+    }
+
+    @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
         // as early as the router exists: while the routes are still being added, 503 rather than a 404
         mount(context, false);
