@@ -339,18 +339,8 @@ public class Chat21Setup implements CamelConfiguration {
         // readiness (/observe/health/ready): both dependencies reachable, besides Camel's own route checks
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         // the queues the routes consume (the observer's): one deleted is told, shown, and declared again
+        // (watched once every route runs: the start-up listener below)
         ConsumerQueues consumerQueues = new ConsumerQueues(context, connections);
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                started.getExecutorServiceManager().newSingleThreadScheduledExecutor(Chat21Setup.this, "consumer-queues")
-                        .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
-            }
-        });
         if (health != null) {
             health.register(consumerQueues);
             health.register(new DependencyCheck("mongodb", () -> db.runCommand(new org.bson.Document("ping", 1))));
@@ -454,6 +444,8 @@ public class Chat21Setup implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
+                started.getExecutorServiceManager().newSingleThreadScheduledExecutor(Chat21Setup.this, "consumer-queues")
+                        .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
                 // the events stream and the demo page: Vert.x handlers on the API server's router
                 VertxPlatformHttpRouter router = VertxPlatformHttpRouter.lookup(started,
                         VertxPlatformHttpRouter.getRouterNameFromPort(httpPort));

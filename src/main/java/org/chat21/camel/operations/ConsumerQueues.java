@@ -6,13 +6,13 @@ import org.apache.camel.Route;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
-import org.chat21.camel.common.Unavailable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -28,8 +28,8 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
 
     private final CamelContext context;
     private final ConnectionFactory connections;
-    /** queue -> why it is not consumed, while it is not */
-    private final Map<String, String> missing = new ConcurrentHashMap<>();
+    /** the queues found deleted, until they are consumed again */
+    private final Set<String> missing = ConcurrentHashMap.newKeySet();
 
     public ConsumerQueues(CamelContext context, ConnectionFactory connections) {
         super("chat21", "consumer-queues");
@@ -63,19 +63,17 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
     private void look(Route route, String queue) {
         try (Channel channel = connections.createConnection().createChannel(false)) {
             channel.queueDeclarePassive(queue);
-            if (missing.remove(queue) != null) {
+            if (missing.remove(queue)) {
                 LOG.info("{}: queue {} is consumed again", route.getRouteId(), queue);
             }
         } catch (Exception e) {
-            if (Unavailable.is(e) && !String.valueOf(e.getCause()).contains("NOT_FOUND")) {
-                return;
-            }
+            // a broker that cannot be reached, or any other refusal, is not a queue gone
             String why = String.valueOf(e.getCause() == null ? e : e.getCause());
             if (!why.contains("NOT_FOUND")) {
                 LOG.debug("{}: queue {}: {}", route.getRouteId(), queue, why);
                 return;
             }
-            if (missing.putIfAbsent(queue, "gone (deleted)") == null) {
+            if (missing.add(queue)) {
                 LOG.warn("{}: queue {} is gone (deleted): what it carries is not handled until it is declared again; "
                         + "restarting the route, which declares it", route.getRouteId(), queue);
             }
@@ -90,12 +88,12 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
 
     @Override
     protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-        Map<String, String> now = new TreeMap<>(missing);
-        now.forEach((queue, why) -> builder.detail("queue " + queue, why));
+        Set<String> now = new TreeSet<>(missing);
+        now.forEach(queue -> builder.detail("queue " + queue, "gone (deleted)"));
         if (now.isEmpty()) {
             builder.message("every consumed queue is there").up();
         } else {
-            builder.message("not consumed: " + String.join(", ", now.keySet())).down();
+            builder.message("not consumed: " + String.join(", ", now)).down();
         }
     }
 }
