@@ -34,9 +34,10 @@ COPY application.properties /app/application.properties
 USER chat21
 ENV PORT=8004 MANAGEMENT_PORT=9876 JAVA_OPTS="-XX:MaxRAMPercentage=75"
 EXPOSE 8004 9876
-# ready = MongoDB and RabbitMQ reachable and the routes started. The JRE image is not guaranteed to carry
-# curl or wget, so the probe is a small class of the jar (org.chat21.camel.operations.HealthProbe).
-HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 \
+# ready = MongoDB and RabbitMQ reachable, the routes started and the warm-up done (WARMUP, up to a minute).
+# The JRE image is not guaranteed to carry curl or wget, so the probe is a small class of the jar
+# (org.chat21.camel.operations.HealthProbe).
+HEALTHCHECK --interval=15s --timeout=10s --start-period=120s --retries=3 \
   CMD ["java", "-Xmx16m", "-XX:TieredStopAtLevel=1", "-cp", "/app/chat21-camel.jar", "org.chat21.camel.operations.HealthProbe"]
 # JAVA_OPTS: JVM options (heap, GC, -D overrides of application.properties); arguments go to the service
 # (e.g. migrate-indexes)

@@ -57,12 +57,17 @@ final class ServiceHarness implements AutoCloseable {
 
     /** @param shareMongo an existing store to share (several instances), or null for a fresh one */
     ServiceHarness(Map<String, String> extra, MongoServer shareMongo) throws Exception {
-        this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8), (db, app) -> { });
+        this(extra, shareMongo, UUID.randomUUID().toString().substring(0, 8), (db, app) -> { }, true);
+    }
+
+    /** A service whose routes have started, not waited for until it answers (its start-up warm-up, say). */
+    static ServiceHarness notWaitedFor(Map<String, String> extra) throws Exception {
+        return new ServiceHarness(extra, null, UUID.randomUUID().toString().substring(0, 8), (db, app) -> { }, false);
     }
 
     /** A service of a given run id (its app id is {@code app<run>}), for files written before it starts. */
     static ServiceHarness ofRun(Map<String, String> extra, String run) throws Exception {
-        return new ServiceHarness(extra, null, run, (db, app) -> { });
+        return new ServiceHarness(extra, null, run, (db, app) -> { }, true);
     }
 
     /**
@@ -70,7 +75,7 @@ final class ServiceHarness implements AutoCloseable {
      * id), as another program left it.
      */
     static ServiceHarness onPrepared(BiConsumer<MongoDatabase, String> prepare) throws Exception {
-        return new ServiceHarness(Map.of(), null, UUID.randomUUID().toString().substring(0, 8), prepare);
+        return new ServiceHarness(Map.of(), null, UUID.randomUUID().toString().substring(0, 8), prepare, true);
     }
 
     /**
@@ -78,11 +83,11 @@ final class ServiceHarness implements AutoCloseable {
      * change exchange, its own HTTP port. Close it before {@code first}.
      */
     static ServiceHarness secondInstance(ServiceHarness first) throws Exception {
-        return new ServiceHarness(Map.of(), first.mongoServer, first.run, (db, app) -> { });
+        return new ServiceHarness(Map.of(), first.mongoServer, first.run, (db, app) -> { }, true);
     }
 
     private ServiceHarness(Map<String, String> extra, MongoServer shareMongo, String run,
-                           BiConsumer<MongoDatabase, String> prepare) throws Exception {
+                           BiConsumer<MongoDatabase, String> prepare, boolean waitForAnswer) throws Exception {
         // the machine's RabbitMQ, checked once: without it, one line and no waiting (a service given a broker
         // of its own does not need it)
         if (!extra.containsKey("chat21.rabbitmq.uri")) {
@@ -111,13 +116,17 @@ final class ServiceHarness implements AutoCloseable {
         overrides.put("chat21.webhooks.queue-prefix", "it." + run + ".webhooks");
         overrides.put("chat21.relay.interval-ms", "300");
         overrides.put("chat21.relay.pending-after-ms", "1000");
+        // no start-up warm-up unless a test asks (WarmupIT)
+        overrides.put("chat21.warmup", "off");
         overrides.putAll(extra);
         mongoClient = MongoClients.create(mongoUri);
         db = mongoClient.getDatabase("chatdb");
         prepare.accept(db, appId);
         main = Application.create(overrides);
         main.start();
-        waitUntil(() -> get("/", null).statusCode() == 200, 15_000, "service did not answer on port " + port);
+        if (waitForAnswer) {
+            waitUntil(() -> get("/", null).statusCode() == 200, 15_000, "service did not answer on port " + port);
+        }
     }
 
     /** GET on the management port (health, metrics). */

@@ -47,6 +47,7 @@ import org.chat21.camel.operations.DependencyCheck;
 import org.chat21.camel.operations.ConsumerQueues;
 import org.chat21.camel.operations.DependencyWatch;
 import org.chat21.camel.operations.GracefulShutdown;
+import org.chat21.camel.operations.Warmup;
 import org.chat21.camel.operations.ServiceMetrics;
 import org.chat21.camel.ratelimit.RateLimits;
 import org.chat21.camel.outbound.CircuitsCheck;
@@ -158,6 +159,16 @@ public class Chat21Setup implements CamelConfiguration {
     long outageCheckMs;
     @PropertyInject("chat21.shutdown.drain-ms")
     long shutdownDrainMs;
+    @PropertyInject("chat21.warmup")
+    String warmup;
+    @PropertyInject("chat21.warmup.max-messages")
+    int warmupMessages;
+    @PropertyInject("chat21.warmup.max-seconds")
+    long warmupMaxSeconds;
+    @PropertyInject("chat21.jwt.key")
+    String jwtKey;
+    @PropertyInject("camel.server.host")
+    String httpHost;
     @PropertyInject("camel.server.max-body-size")
     long maxBodyBytes;
     @PropertyInject("chat21.webhooks.enabled")
@@ -382,8 +393,16 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("copyStore", new CopyStore(db, unique.messages()));
         GroupStore groupStore = new GroupStore(db);
         context.getRegistry().bind("groupStore", groupStore);
-        context.getRegistry().bind("groups", new Groups(groupStore, bean(context, "contacts", Contacts.class),
-                bean(context, "messageFactory", MessageFactory.class), maxGroupMembers));
+        Groups groups = new Groups(groupStore, bean(context, "contacts", Contacts.class),
+                bean(context, "messageFactory", MessageFactory.class), maxGroupMembers);
+        context.getRegistry().bind("groups", groups);
+        // warm before ready: the send path run and compiled before the gate opens (operations.Warmup)
+        String loopback = httpHost.isBlank() || "0.0.0.0".equals(httpHost) || "::".equals(httpHost) ? "127.0.0.1"
+                : httpHost.contains(":") ? "[" + httpHost + "]" : httpHost;
+        if (Warmup.wanted(warmup, mongoUri.trim().isEmpty() || rabbitUri.trim().isEmpty())) {
+            shutdown.warmFirst(new Warmup(warmupMessages, warmupMaxSeconds * 1000, "http://" + loopback + ":" + httpPort
+                    + basePath, jwtKey, db, groups, deliveries));
+        }
         context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
 

@@ -33,6 +33,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     private final long drainMs;
     private final DeliveryQueue deliveries;
     private final Predicate<String> longLived;
+    private volatile Warmup warmup;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
     /** false until every route is started: requests meanwhile get 503, not the 404 of a route not there yet */
@@ -56,8 +57,13 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
             throw new IllegalStateException("shutting down");
         }
         if (!serving) {
-            throw new IllegalStateException("starting");
+            throw new IllegalStateException(warmup != null ? "warming up" : "starting");
         }
+    }
+
+    /** Once every route has started, this warm-up runs before the gate opens (its own requests pass). */
+    public void warmFirst(Warmup warmup) {
+        this.warmup = warmup.enabled() ? warmup : null;
     }
 
     @Override
@@ -76,7 +82,23 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     @Override
     public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) {
         mount(context, true);
-        serving = true;
+        Warmup first = warmup;
+        if (first == null) {
+            serving = true;
+            return;
+        }
+        // on a thread of its own: the warm-up's requests need the start-up to have returned (the HTTP server's
+        // start may wait for it); readiness stays DOWN until it is done
+        Thread thread = new Thread(() -> {
+            try {
+                first.run();
+            } finally {
+                warmup = null;
+                serving = true;
+            }
+        }, "warm-up-start");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private void mount(CamelContext context, boolean last) {
@@ -96,6 +118,11 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     }
 
     private void gate(RoutingContext ctx) {
+        Warmup warming = warmup;
+        if (!stopping && !serving && warming != null && warming.admits(ctx.request().getHeader(Warmup.HEADER))) {
+            ctx.next();
+            return;
+        }
         if (stopping || !serving) {
             ctx.response().putHeader("Retry-After", stopping ? RETRY_AFTER : "1");
             if (stopping) {
@@ -114,6 +141,10 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     @Override
     public void onContextStopping(CamelContext context) {
         stopping = true;
+        Warmup warming = warmup;
+        if (warming != null) {
+            warming.cancel();
+        }
         // no route reload while the routes stop (Camel's stop and a reload racing end in an exception)
         for (ResourceReloadStrategy reload : context.hasServices(ResourceReloadStrategy.class)) {
             ServiceHelper.stopService(reload);

@@ -4,6 +4,7 @@ import com.mongodb.client.MongoCollection;
 import com.mongodb.client.MongoDatabase;
 import org.bson.Document;
 import org.chat21.camel.common.Json;
+import org.chat21.camel.common.WarmupApp;
 import org.chat21.camel.delivery.DeliveryPlanner;
 import org.chat21.camel.delivery.TimelinePublisher.Publication;
 import org.chat21.camel.group.GroupChange;
@@ -139,6 +140,7 @@ public class Webhooks {
         if (!anySubscribed && watches.isEmpty()) {
             return;
         }
+        copies = WarmupApp.visible(copies);
         long now = clock.millis();
         List<Routed> routed = new ArrayList<>();
         if (anySubscribed) {

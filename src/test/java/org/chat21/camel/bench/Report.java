@@ -126,18 +126,20 @@ final class Report {
             md.append("\n");
         }
 
-        List<Runner.Step> cold = runner.steps().stream().filter(s -> s.phase.equals("cold")).toList();
+        List<Runner.Step> cold = runner.steps().stream().filter(s -> List.of("cold", "warm", "restart").contains(s.phase)).toList();
         if (!cold.isEmpty() || !idle.isEmpty()) {
             md.append("## Cold start and after idle (direct, ").append(Runner.SECONDS).append(" s)\n\n");
-            md.append("Cold: a fresh service process gets ").append(Runner.COLD_RATE).append(" msg/s from the moment it first answers "
-                    + "`GET /` (start-up = process start to that answer). After idle: the warm service after ").append(Runner.IDLE_SECONDS)
+            md.append("Cold: a fresh service process, on a fresh store, gets ").append(Runner.COLD_RATE).append(" msg/s from the moment it "
+                    + "first answers `GET /` (start-up = process start to that answer) from a fresh load generator. Restart: a rolling "
+                    + "deploy's new instance, the same on the warm design's store, broker and load generator, after the same step on the "
+                    + "warm instance (warm) and beside it. After idle: the warm service after ").append(Runner.IDLE_SECONDS)
                     .append(" s or more without load (actual idle shown), at the cold rate or at its sustainable direct rate if "
                     + "lower.\n\n");
-            md.append("| design | phase | msg/s | start-up / idle s | first 10 s p50 / p99 ms | p99 from 5th s | after 10 s p50 / p99 | max ms | "
+            md.append("| design | phase | msg/s | start-up / idle s | first 10 s p50 / p99 ms | p99 from second " + Runner.COLD_SKIP_SECONDS + " | after 10 s p50 / p99 | max ms | "
                     + "errors | all stored | host busy | others |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (Runner.Step s : concat(cold, idle)) {
                 md.append("| ").append(s.target).append(" | ").append(s.phase).append(" | ").append(s.rate).append(" | ")
-                        .append(num(s.phase.equals("cold") ? s.startupSeconds : s.idleSeconds, 1)).append(" | ")
+                        .append((s.phase.equals("warm") ? "-" : num(s.phase.equals("idle") ? s.idleSeconds : s.startupSeconds, 1))).append(" | ")
                         .append(ms(s.p("first", "p50"))).append(" / ").append(ms(s.p("first", "p99"))).append(" | ")
                         .append(ms(s.p("fromSkip", "p99"))).append(" | ")
                         .append(ms(s.p("rest", "p50"))).append(" / ").append(ms(s.p("rest", "p99"))).append(" | ")

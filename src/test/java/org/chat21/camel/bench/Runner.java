@@ -28,6 +28,9 @@ import java.util.concurrent.TimeUnit;
  * raw limit, each process in a JVM of its own. Phases ({@code -Dbench.phases}):
  * <ul>
  * <li>{@code cold}: each design's fresh service gets 400 msg/s from the moment it answers {@code GET /};</li>
+ * <li>{@code restart}: once warmed up, each design takes 400 msg/s for a step (warm), then a fresh process of it on
+ *     the same (warm) store, broker and load generator gets it from the moment it answers (a rolling deploy's
+ *     new instance, issue 24);</li>
  * <li>{@code direct}, {@code group}: the highest sustainable rate of each target, found by probes
  *     ({@code bench.probeSeconds}, rates x2 from {@code bench.startRate}, then halving the gap to
  *     {@code bench.precision}) and confirmed by a step of {@code bench.seconds};</li>
@@ -58,7 +61,7 @@ public final class Runner {
     /** the cold step's tail is reported from this second on (issue 24's target: from the first, -Dbench.coldSkipSeconds=1) */
     static final int COLD_SKIP_SECONDS = Integer.getInteger("bench.coldSkipSeconds", 5);
     static final double MAX_MINUTES = Double.parseDouble(System.getProperty("bench.maxMinutes", "35"));
-    static final List<String> PHASES = List.of(System.getProperty("bench.phases", "cold,direct,group,idle,cpu,raw").split(","));
+    static final List<String> PHASES = List.of(System.getProperty("bench.phases", "cold,restart,direct,group,idle,cpu,raw").split(","));
     static final String RABBIT = System.getProperty("bench.rabbitmq", "amqp://guest:guest@127.0.0.1:5672");
     /** HTTP/1.1 connections (requests in flight) of the load generator at most */
     static final int CONNECTIONS = Integer.getInteger("bench.connections", 64);
@@ -196,6 +199,13 @@ public final class Runner {
         for (Target t : targets) {
             warmUp(t);
         }
+        if (PHASES.contains("restart")) {
+            for (Target t : List.copyOf(targets)) {
+                if (!t.raw() && !overBudget()) {
+                    restart(t);
+                }
+            }
+        }
         Map<String, Map<String, Search>> searches = new LinkedHashMap<>();
         for (String kind : List.of("direct", "group")) {
             if (PHASES.contains(kind)) {
@@ -316,20 +326,40 @@ public final class Runner {
         t.close();
     }
 
+    /**
+     * A rolling deploy's new instance (issue 24): {@code warm}'s design at the cold rate for a step, then a fresh
+     * process of it beside it, on its store, with the broker and the load generator as warm as they are, at the
+     * same rate from the moment it answers (the warm one stays up, idle, as the other instances of a deploy).
+     */
+    private void restart(Target warm) throws Exception {
+        runStep(warm, "warm", "direct", COLD_RATE, SECONDS, false, DRAIN_SECONDS, null);
+        warm.clearTimelines(); // the fresh one's step counts what it stores from the start (nothing is in flight)
+        Target fresh = Target.restartOf(warm, runId, ++sessions);
+        launched.add(fresh);
+        startService(fresh);
+        Step step = runStep(fresh, "restart", "direct", COLD_RATE, SECONDS, false, DRAIN_SECONDS, true);
+        step.startupSeconds = (Lines.num(step.lg, "readyAt", 0) - fresh.service.startedNanos) / 1e9;
+        retire(fresh);
+    }
+
     private Target launchDesign(String name, Path checkout) throws Exception {
         Target t = new Target(name, checkout, runId, ++sessions);
         launched.add(t);
         t.startStore(logs);
+        startService(t);
+        return t;
+    }
+
+    private void startService(Target t) throws Exception {
         List<String> jvm = new ArrayList<>();
         String options = System.getProperty("bench.serviceJvm", "").trim();
         if (!options.isEmpty()) {
             jvm.addAll(Arrays.asList(options.split("\\s+")));
         }
         t.startService(logs, RABBIT, jvm);
-        log("%s: service pid %d on port %d (%s), store pid %d, app %s", name, t.service.pid(), t.port, checkout,
+        log("%s: service pid %d on port %d (%s), store pid %d, app %s", t.name, t.service.pid(), t.port, t.checkout,
                 t.store.pid(), t.app);
         call(Map.of("cmd", "session", "id", t.session, "app", t.app, "base", t.base()));
-        return t;
     }
 
     private Target startRaw() throws Exception {
@@ -503,7 +533,7 @@ public final class Runner {
         pids.put("loadgen", loadgen.pid());
         pids.put("also:runner", ProcessHandle.current().pid());
         for (Target other : targets) {
-            if (other != t) {
+            if (other != t && other.store != t.store) {
                 pids.put("also:" + other.name + "-service", other.service.pid());
                 pids.put("also:" + other.name + "-store", other.store.pid());
             }

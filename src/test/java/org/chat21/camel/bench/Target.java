@@ -51,6 +51,20 @@ final class Target implements AutoCloseable {
         this.app = "b" + tag;
     }
 
+    /**
+     * A fresh service process of {@code warm}'s design on {@code warm}'s store (warm too), with a session and app
+     * of its own: a rolling deploy's new instance. Closing it leaves the store to {@code warm}.
+     */
+    static Target restartOf(Target warm, String runId, int counter) {
+        Target t = new Target(warm.name, warm.checkout, runId, counter);
+        t.ownsStore = false;
+        t.store = warm.store;
+        t.storeUri = warm.storeUri;
+        t.mongo = warm.mongo;
+        t.messages = warm.messages;
+        return t;
+    }
+
     boolean raw() {
         return checkout == null;
     }
@@ -158,15 +172,16 @@ final class Target implements AutoCloseable {
                 service.terminate(20);
             }
         }
-        if (mongo != null) {
+        if (ownsStore && mongo != null) {
             mongo.close();
         }
-        if (store != null) {
+        if (ownsStore && store != null) {
             store.close();
         }
     }
 
     private boolean closed;
+    private boolean ownsStore = true;
 
     private static int freePort() throws IOException {
         try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {

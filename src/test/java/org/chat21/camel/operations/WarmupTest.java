@@ -1,0 +1,53 @@
+package org.chat21.camel.operations;
+
+import com.nimbusds.jwt.SignedJWT;
+import org.chat21.camel.api.TokenVerifier;
+import org.chat21.camel.common.Caller;
+import org.chat21.camel.common.WarmupApp;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class WarmupTest {
+
+    @Test
+    void autoWarmsUpOnlyWithoutTheStandIns() {
+        assertTrue(Warmup.wanted("auto", false));
+        assertFalse(Warmup.wanted("auto", true));
+        assertTrue(Warmup.wanted("on", true));
+        assertTrue(Warmup.wanted(" ON ", false));
+        assertFalse(Warmup.wanted("off", false));
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> Warmup.wanted("sometimes", false));
+        assertTrue(bad.getMessage().contains("WARMUP"), bad.getMessage());
+    }
+
+    @Test
+    void itsTokensAreTheServicesOwnForAUserOfItsApp() throws Exception {
+        Warmup warmup = new Warmup(100, 1000, "http://127.0.0.1:1/api", "tokenKey", null, null, null);
+        assertTrue(WarmupApp.is(warmup.app()));
+        String token = warmup.token(warmup.app() + "-u3");
+        Caller caller = new TokenVerifier("tokenKey", 0).verify(token);
+        assertEquals(warmup.app(), caller.appId());
+        assertEquals(warmup.app() + "-u3", caller.userId());
+        assertFalse(caller.admin());
+        assertEquals("HS256", SignedJWT.parse(token).getHeader().getAlgorithm().getName());
+    }
+
+    @Test
+    void onlyThisProcessesHeaderLetsARequestThrough() {
+        Warmup one = new Warmup(100, 1000, "http://127.0.0.1:1/api", "k", null, null, null);
+        Warmup other = new Warmup(100, 1000, "http://127.0.0.1:1/api", "k", null, null, null);
+        assertNotEquals(one.app(), other.app());
+        assertFalse(one.admits(null));
+        assertFalse(one.admits(""));
+        assertFalse(one.admits("0123456789abcdef0123456789abcdef"));
+        assertTrue(one.admits(one.header()));
+        assertFalse(other.admits(one.header()));
+        assertTrue(one.enabled());
+        assertFalse(new Warmup(0, 1000, "http://127.0.0.1:1/api", "k", null, null, null).enabled());
+    }
+}
