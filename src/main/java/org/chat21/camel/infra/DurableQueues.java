@@ -4,6 +4,7 @@ import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.chat21.camel.common.BrokerRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import com.rabbitmq.client.Connection;
@@ -95,13 +96,13 @@ public final class DurableQueues {
             channel.queueDeclare(queue, true, false, false, args);
             return true;
         } catch (Exception e) {
-            String why = String.valueOf(e.getCause() == null ? e : e.getCause());
-            if (!why.contains("PRECONDITION_FAILED")) {
+            BrokerRefusal refusal = BrokerRefusal.of(e);
+            if (refusal == null || !refusal.preconditionFailed()) {
                 throw e instanceof IOException io ? io : new IOException(e);
             }
             if (told.add(queue)) {
                 LOG.warn("{}: queue {} exists with other arguments than this version's {} ({}): used as it is; the way over: {}",
-                        feature, queue, args, reason(why), WAY_OVER);
+                        feature, queue, args, refusal.text(), WAY_OVER);
             }
             return false;
         }
@@ -133,15 +134,5 @@ public final class DurableQueues {
                 }
             }
         }
-    }
-
-    /** The broker's words, without the AMQP frame around them. */
-    static String reason(String why) {
-        int start = why.indexOf("reply-text=");
-        if (start < 0) {
-            return why;
-        }
-        int end = why.indexOf(", class-id", start);
-        return why.substring(start + "reply-text=".length(), end < 0 ? why.length() : end);
     }
 }

@@ -6,6 +6,7 @@ import org.apache.camel.Route;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
+import org.chat21.camel.common.BrokerRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
@@ -68,9 +69,9 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
             }
         } catch (Exception e) {
             // a broker that cannot be reached, or any other refusal, is not a queue gone
-            String why = String.valueOf(e.getCause() == null ? e : e.getCause());
-            if (!why.contains("NOT_FOUND")) {
-                LOG.debug("{}: queue {}: {}", route.getRouteId(), queue, why);
+            BrokerRefusal refusal = BrokerRefusal.of(e);
+            if (refusal == null || !refusal.notFound()) {
+                LOG.debug("{}: queue {}: {}", route.getRouteId(), queue, e.toString());
                 return;
             }
             if (missing.add(queue)) {

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
+import org.chat21.camel.common.BrokerRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -223,10 +224,9 @@ public class OutboundConsumer extends org.apache.camel.support.DefaultConsumer {
             } catch (Exception e) {
                 // the broker is away (told once by the outage watch); a queue it refuses (not there, declared with
                 // other arguments, not allowed) is told once, here
-                String why = String.valueOf(e.getCause() != null ? e.getCause() : e);
-                boolean refused = why.contains("PRECONDITION_FAILED") || why.contains("ACCESS_REFUSED")
-                        || why.contains("NOT_FOUND");
-                if (refused && !why.equals(notConsuming)) {
+                BrokerRefusal refusal = BrokerRefusal.of(e);
+                String why = refusal != null ? refusal.text() : String.valueOf(e.getCause() != null ? e.getCause() : e);
+                if (refusal != null && !why.equals(notConsuming)) {
                     LOG.warn("{}: cannot consume {}: {}", settings.name(), settings.queue(), why);
                 }
                 notConsuming = why;

@@ -42,11 +42,4 @@ class DurableQueuesTest {
         StartupFailure e = assertThrows(StartupFailure.class, () -> new DurableQueues("stream", true));
         assertTrue(e.getMessage().contains("RABBITMQ_QUEUE_TYPE"), e.getMessage());
     }
-
-    @Test
-    void theBrokersReasonWithoutItsFrame() {
-        assertEquals("PRECONDITION_FAILED - inequivalent arg 'x-queue-type'", DurableQueues.reason(
-                "com.rabbitmq.client.ShutdownSignalException: channel error; protocol method: #method<channel.close>"
-                        + "(reply-code=406, reply-text=PRECONDITION_FAILED - inequivalent arg 'x-queue-type', class-id=50, method-id=10)"));
-    }
 }
