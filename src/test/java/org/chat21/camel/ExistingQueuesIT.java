@@ -25,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * An upgrade onto a broker whose observer queue exists with the other type (classic, from a version before
  * quorum queues; or quorum, for a deployment set to classic): RabbitMQ refuses a declare with other arguments
  * (PRECONDITION_FAILED). The service starts anyway, says so in one WARN line that names the queue, the feature
- * and the way over, uses the queue as it is, and handles what clients publish to it.
+ * and the way over, uses the queue as it is, and handles what clients publish to it. Deleted while the service
+ * runs, the queue comes back with this version's type and is consumed.
  */
 @RequiresRabbitMQ
 class ExistingQueuesIT {
@@ -64,6 +65,28 @@ class ExistingQueuesIT {
                 waitUntil(() -> svc.db.getCollection("messages").countDocuments(Filters.eq("text", text)) == 2, 15_000,
                         "the publication was not handled from the existing queue");
                 channel.queueDeclarePassive(queue); // still there
+
+                // the way over (docs/scaling-out.md): the queue deleted while the service runs comes back within a
+                // second or two with this version's type, and is consumed
+                channel.queueDelete(queue);
+                waitUntil(() -> {
+                    try (Channel check = admin.createChannel()) {
+                        // refused (PRECONDITION_FAILED) while it has the other type, NOT_FOUND while it is gone
+                        check.queueDeclarePassive(queue);
+                        check.queueDeclare(queue, true, false, false, Map.of("x-queue-type", ServiceHarness.QUEUE_TYPE));
+                        return true;
+                    } catch (Exception notYet) {
+                        return false;
+                    }
+                }, 15_000, "the deleted queue did not come back with this version's type");
+                String after = "through the " + ServiceHarness.QUEUE_TYPE + " queue " + run;
+                waitUntil(() -> {
+                    channel.basicPublish("amq.topic", "apps." + svc.appId + ".outgoing.users.alice.messages.bob.outgoing", null,
+                            Json.write(Map.of("text", after, "type", "text", "channel_type", "direct",
+                                    "sender_fullname", "Alice", "recipient_fullname", "Bob")).getBytes(StandardCharsets.UTF_8));
+                    Thread.sleep(1_000);
+                    return svc.db.getCollection("messages").countDocuments(Filters.eq("text", after)) > 0;
+                }, 20_000, "nothing handled from the queue declared again");
             } finally {
                 root.detachAppender(log);
             }

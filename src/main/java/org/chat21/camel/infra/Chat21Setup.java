@@ -351,7 +351,13 @@ public class Chat21Setup implements CamelConfiguration {
         HealthCheckRegistry health = HealthCheckRegistry.get(context);
         // the queues the routes consume (the observer's): one deleted is told, shown, and declared again
         // (watched once every route runs: the start-up listener below)
-        ConsumerQueues consumerQueues = new ConsumerQueues(context, connections);
+        ConsumerQueues consumerQueues = new ConsumerQueues(context, connections, route -> {
+            try {
+                durableQueues.adopt(route.getEndpoint(), connections.createConnection().getDelegate());
+            } catch (Exception brokerAway) {
+                LOG.debug("queue type not checked: {}", brokerAway.toString());
+            }
+        });
         if (health != null) {
             health.register(consumerQueues);
             health.register(new DependencyCheck("mongodb", () -> db.runCommand(new org.bson.Document("ping", 1))));

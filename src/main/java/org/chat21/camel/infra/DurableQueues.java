@@ -116,22 +116,33 @@ public final class DurableQueues {
      */
     public void adoptExisting(CamelContext context, Connection connection) {
         for (Endpoint endpoint : context.getEndpoints()) {
-            if (!(endpoint instanceof SpringRabbitMQEndpoint rabbit) || rabbit.getQueues() == null || rabbit.getArgs() == null
-                    || !(rabbit.getArgs().get(TYPE_ARG) instanceof String asked)) {
-                continue;
-            }
-            String other = asked.equals("quorum") ? "classic" : "quorum";
-            for (String queue : rabbit.getQueues().split(",")) {
-                try {
-                    if (!declare(connection, queue, Map.of("x-queue-type", asked), "observer")) {
-                        try (Channel channel = connection.createChannel()) {
-                            channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", other));
-                            rabbit.getArgs().put(TYPE_ARG, other);
-                        }
+            adopt(endpoint, connection);
+        }
+    }
+
+    /**
+     * One consumer's queues, as {@link #adoptExisting}; again before its route is restarted for a queue that was
+     * deleted (operations.ConsumerQueues): the type asked is this version's again, so a queue deleted to be moved
+     * (docs/scaling-out.md, "Queues made classic") comes back with it, not with the type it was adopted with.
+     */
+    public void adopt(Endpoint endpoint, Connection connection) {
+        String asked = declaredType();
+        if (asked == null || !(endpoint instanceof SpringRabbitMQEndpoint rabbit) || rabbit.getQueues() == null
+                || rabbit.getArgs() == null || !(rabbit.getArgs().get(TYPE_ARG) instanceof String)) {
+            return;
+        }
+        rabbit.getArgs().put(TYPE_ARG, asked);
+        String other = asked.equals("quorum") ? "classic" : "quorum";
+        for (String queue : rabbit.getQueues().split(",")) {
+            try {
+                if (!declare(connection, queue.trim(), Map.of("x-queue-type", asked), "observer")) {
+                    try (Channel channel = connection.createChannel()) {
+                        channel.queueDeclare(queue.trim(), true, false, false, Map.of("x-queue-type", other));
+                        rabbit.getArgs().put(TYPE_ARG, other);
                     }
-                } catch (Exception e) {
-                    LOG.debug("queue {}: {}", queue, e.toString());
                 }
+            } catch (Exception e) {
+                LOG.debug("queue {}: {}", queue, e.toString());
             }
         }
     }

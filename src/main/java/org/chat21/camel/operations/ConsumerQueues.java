@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The durable queues the routes consume with spring-rabbitmq (the observer's), watched: Spring's consumers of a
@@ -29,13 +30,16 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
 
     private final CamelContext context;
     private final ConnectionFactory connections;
+    private final Consumer<Route> beforeRestart;
     /** the queues found deleted, until they are consumed again */
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
 
-    public ConsumerQueues(CamelContext context, ConnectionFactory connections) {
+    /** @param beforeRestart runs before a route is restarted for a queue of its that is gone (the queue's type chosen again) */
+    public ConsumerQueues(CamelContext context, ConnectionFactory connections, Consumer<Route> beforeRestart) {
         super("chat21", "consumer-queues");
         this.context = context;
         this.connections = connections;
+        this.beforeRestart = beforeRestart;
     }
 
     @Override
@@ -79,6 +83,7 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
                         + "restarting the route, which declares it", route.getRouteId(), queue);
             }
             try {
+                beforeRestart.accept(route);
                 context.getRouteController().stopRoute(route.getRouteId(), 5, java.util.concurrent.TimeUnit.SECONDS);
                 context.getRouteController().startRoute(route.getRouteId());
             } catch (Exception restart) {
