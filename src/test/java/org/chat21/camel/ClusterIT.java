@@ -9,6 +9,7 @@ import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import com.mongodb.client.MongoClient;
 import com.mongodb.client.MongoClients;
 import com.mongodb.client.MongoCollection;
+import com.mongodb.client.MongoDatabase;
 import org.bson.Document;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.infra.EmbeddedBroker;
@@ -239,19 +240,36 @@ class ClusterIT {
             Thread.sleep(Math.max(0, RUN_MS - (System.currentTimeMillis() - start)));
             ticks.shutdownNow();
             waitUntil(() -> pending.get() == 0, 30_000, "every send answered and every publication settled");
-            // what the instances said (WARN and up), for a failure's reader
+            // what the instances said (WARN and up, and the broker's return), for a failure's reader
             for (int i = 0; i < 2; i++) {
                 Files.readAllLines(dir.resolve("service" + i + ".log")).stream()
-                        .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")).limit(40)
+                        .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("reachable again")).limit(40)
                         .forEach(l -> System.out.println("[cluster] service: " + l));
             }
             restart.join(300_000);
 
             // everything accepted arrives: stored, published, hooked
             MongoCollection<Document> messages = store.getDatabase("chatdb").getCollection("messages");
-            waitUntil(() -> acceptedIds.keySet().stream().allMatch(id -> publishedAt.containsKey(recipientOf(acceptedIds.get(id), group) + " " + id))
-                    && confirmed.stream().allMatch(c -> idsByText.containsKey(c.text())), 90_000,
-                    "every accepted message and confirmed publication published to its recipient");
+            try {
+                waitUntil(() -> acceptedIds.keySet().stream().allMatch(id -> publishedAt.containsKey(recipientOf(acceptedIds.get(id), group) + " " + id))
+                        && confirmed.stream().allMatch(c -> idsByText.containsKey(c.text())), 90_000,
+                        "every accepted message and confirmed publication published to its recipient");
+            } catch (AssertionError notAll) {
+                // for a failure's reader: what is missing, and where it got to (stored? still in the outbox?)
+                MongoDatabase db = store.getDatabase("chatdb");
+                acceptedIds.forEach((id, sent) -> {
+                    if (!publishedAt.containsKey(recipientOf(sent, group) + " " + id)) {
+                        System.out.printf("[cluster] not published: %s %s -> %s at %d ms; copies stored %d; outbox %s%n", id,
+                                sent.sender(), sent.recipient(), sent.at(),
+                                db.getCollection("messages").countDocuments(new Document("message_id", id)),
+                                db.getCollection("outbox").find(new Document("_id", id)).first());
+                    }
+                });
+                confirmed.stream().filter(c -> !idsByText.containsKey(c.text())).forEach(c -> System.out.printf(
+                        "[cluster] publication not published: %s at %d ms; copies stored %d%n", c.text(), c.at(),
+                        db.getCollection("messages").countDocuments(new Document("text", c.text()))));
+                throw notAll;
+            }
             waitUntil(() -> hookedIds.containsAll(acceptedIds.keySet())
                     && confirmed.stream().allMatch(c -> hookedTexts.contains(c.text())), 90_000, "every webhook event accepted");
 
