@@ -71,6 +71,11 @@ public class Warmup {
     private final String secret;
     private final String app;
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** its users, named after the app, so that their documents are found by indexed fields alone */
+    private final List<String> users = new ArrayList<>();
+    /** its copies and conversations: by timelineOf, the first field of an index of each, as a large collection needs */
+    private final Bson mine;
+    private long swept;
 
     /**
      * @param maxMessages at most this many messages (0: no warm-up)
@@ -93,6 +98,12 @@ public class Warmup {
         byte[] suffix = new byte[6];
         random.nextBytes(suffix);
         this.app = WarmupApp.PREFIX + HexFormat.of().formatHex(suffix);
+        for (int i = 0; i < SENDERS; i++) {
+            users.add(app + "-u" + i);
+        }
+        List<String> timelines = new ArrayList<>(users);
+        timelines.add(groupId());
+        this.mine = Filters.and(Filters.in("timelineOf", timelines), Filters.eq("app_id", app));
     }
 
     /**
@@ -159,16 +170,14 @@ public class Warmup {
         String group = groupId();
         StringBuilder members = new StringBuilder("{");
         for (int m = 0; m < GROUP_SIZE; m++) {
-            members.append(m == 0 ? "" : ",").append('"').append(user(m)).append("\":1");
+            members.append(m == 0 ? "" : ",").append('"').append(users.get(m)).append("\":1");
         }
         members.append('}');
-        groups.create(new Caller(user(0), app, false), app, ("{\"group_id\":\"" + group + "\",\"group_name\":\"warm-up\","
+        groups.create(new Caller(users.get(0), app, false), app, ("{\"group_id\":\"" + group + "\",\"group_name\":\"warm-up\","
                 + "\"group_members\":" + members + "}").getBytes(StandardCharsets.UTF_8));
         String[] tokens = new String[SENDERS];
-        String[] users = new String[SENDERS];
         for (int i = 0; i < SENDERS; i++) {
-            users[i] = user(i);
-            tokens[i] = "JWT " + token(users[i]);
+            tokens[i] = "JWT " + token(users.get(i));
         }
         URI api = URI.create(base);
         String host = api.getHost();
@@ -196,7 +205,7 @@ public class Warmup {
                         while (!stop.get() && (seq = next.getAndIncrement()) < maxMessages && System.nanoTime() < deadline) {
                             boolean toGroup = seq % 4 == 3;
                             int from = toGroup ? seq % GROUP_SIZE : seq % SENDERS;
-                            String to = toGroup ? group : users[(seq + 1) % SENDERS];
+                            String to = toGroup ? group : users.get((seq + 1) % SENDERS);
                             String body = "{\"sender_fullname\":\"Warm-up " + from + "\",\"recipient_id\":\"" + to
                                     + "\",\"recipient_fullname\":\"Warm-up\",\"text\":\"warm-up " + seq + "\""
                                     + (toGroup ? ",\"channel_type\":\"group\"}" : "}");
@@ -229,45 +238,38 @@ public class Warmup {
                 for (int i = 0; i < count; i++) {
                     lastSecond[i] = recent.get(i);
                 }
+                Arrays.sort(lastSecond);
                 if (canTellJit) {
                     long jitNow = jit.getTotalCompilationTime();
                     jitLastSecond = jitNow - jitBefore;
                     jitBefore = jitNow;
-                    long[] sorted = lastSecond.clone();
-                    Arrays.sort(sorted);
                     LOG.debug("warm-up: {} sent, {} in the last second, JIT {} ms, p50 {} p99 {}", next.get(), count, jitLastSecond,
-                            sorted.length == 0 ? -1 : sorted[sorted.length / 2], sorted.length == 0 ? -1 : sorted[(int) (sorted.length * 0.99)]);
+                            percentile(lastSecond, 0.5), percentile(lastSecond, 0.99));
                     quietSeconds = jitLastSecond < QUIET_JIT_MS_PER_SECOND ? quietSeconds + 1 : 0;
                     if (next.get() >= MIN_MESSAGES && quietSeconds >= QUIET_SECONDS) {
                         stop.set(true);
                     }
                 }
             }
-            Arrays.sort(lastSecond);
             return new Result(Math.min(next.get(), maxMessages), failed.get(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), jitLastSecond,
-                    lastSecond.length == 0 ? -1 : lastSecond[lastSecond.length / 2],
-                    lastSecond.length == 0 ? -1 : lastSecond[(int) (lastSecond.length * 0.99)]);
+                    percentile(lastSecond, 0.5), percentile(lastSecond, 0.99));
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** A warm-up user: named after the app, so that its documents are found by indexed fields alone. */
-    private String user(int i) {
-        return app + "-u" + i;
+    /** The quantile {@code q} of sorted latencies, or -1 when there are none. */
+    static long percentile(long[] sorted, double q) {
+        return sorted.length == 0 ? -1 : sorted[(int) (sorted.length * q)];
     }
 
     private String groupId() {
         return "group-" + app;
     }
 
-    /**
-     * What the warm-up stored: its copies and conversations (found by timelineOf, the first field of an index
-     * of each, as a large production collection needs), outbox entries (none once delivered) and group.
-     */
+    /** What the warm-up stored: its copies and conversations, outbox entries (none once delivered) and group. */
     private void cleanUp() {
-        Bson mine = mine();
         long copies = swept + collection("messages").deleteMany(mine).getDeletedCount();
         long conversations = collection("conversations").deleteMany(mine).getDeletedCount();
         long outbox = collection("outbox").deleteMany(Filters.eq("app_id", app)).getDeletedCount();
@@ -281,22 +283,11 @@ public class Warmup {
      */
     private void sweep() {
         try {
-            swept += collection("messages").deleteMany(Filters.and(mine(), Filters.lt("timestamp", System.currentTimeMillis() - 2000)))
+            swept += collection("messages").deleteMany(Filters.and(mine, Filters.lt("timestamp", System.currentTimeMillis() - 2000)))
                     .getDeletedCount();
         } catch (RuntimeException e) {
             LOG.debug("warm-up sweep: {}", e.toString());
         }
-    }
-
-    private long swept;
-
-    private Bson mine() {
-        List<String> timelines = new ArrayList<>();
-        for (int i = 0; i < SENDERS; i++) {
-            timelines.add(user(i));
-        }
-        timelines.add(groupId());
-        return Filters.and(Filters.in("timelineOf", timelines), Filters.eq("app_id", app));
     }
 
     /** Deleting many documents takes longer than the service's operation timeout, which is for requests. */

@@ -50,4 +50,16 @@ class WarmupTest {
         assertTrue(one.enabled());
         assertFalse(new Warmup(0, 1000, "http://127.0.0.1:1/api", "k", null, null, null).enabled());
     }
+
+    @Test
+    void percentilesOfTheLastSecondsLatencies() {
+        long[] sorted = new long[100];
+        for (int i = 0; i < 100; i++) {
+            sorted[i] = i + 1;
+        }
+        assertEquals(51, Warmup.percentile(sorted, 0.5));
+        assertEquals(100, Warmup.percentile(sorted, 0.99));
+        assertEquals(7, Warmup.percentile(new long[]{7}, 0.99));
+        assertEquals(-1, Warmup.percentile(new long[0], 0.5));
+    }
 }
