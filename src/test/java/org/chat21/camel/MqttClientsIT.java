@@ -70,6 +70,10 @@ class MqttClientsIT {
             options.setCleanSession(true);
             options.setKeepAliveInterval(10);
             options.setConnectionTimeout(10);
+            // Paho counts a QoS 1 publish in flight until its callback thread has handled the ack, which can lag
+            // behind waitForCompletion on a loaded machine: its default of 10 ended a sequential send in
+            // "Too many publishes in progress" once on CI
+            options.setMaxInflight(100);
             if (lastWill) {
                 // as chat21client.js: its presence topic, {"disconnected": true}, QoS 1, retained
                 options.setWill(presenceTopic(), "{\"disconnected\":true}".getBytes(StandardCharsets.UTF_8), 1, true);
