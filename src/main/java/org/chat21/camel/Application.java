@@ -5,17 +5,21 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
+import org.chat21.camel.infra.QueueMigration;
 import org.chat21.camel.infra.StartupFailure;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.Stream;
 
 /**
  * {@code java -jar chat21-camel.jar}: reads application.properties (over the defaults of the same file
  * in the jar) and routes/*.yaml of {@code CHAT21_HOME} (default: the working directory). {@code java -jar chat21-camel.jar migrate-indexes} runs the one-shot
- * index migration ({@link IndexMigration}) on the same settings instead, and exits.
+ * index migration ({@link IndexMigration}) on the same settings instead, and exits; {@code migrate-queues} gives the
+ * observer's queues this version's type ({@link QueueMigration}).
  */
 public final class Application {
     /** CHAT21_HOME: where routes/ and application.properties are (default: the working directory). */
@@ -29,6 +33,9 @@ public final class Application {
     public static void main(String[] args) {
         if (args.length > 0 && IndexMigration.COMMAND.equals(args[0])) {
             System.exit(migrateIndexes(Map.of(), System.out));
+        }
+        if (args.length > 0 && QueueMigration.COMMAND.equals(args[0])) {
+            System.exit(migrateQueues(Map.of(), System.out));
         }
         int code;
         try {
@@ -67,12 +74,31 @@ public final class Application {
 
     /** The migrate-indexes command on the service's MongoDB URI (same files, environment and overrides); its exit code. */
     public static int migrateIndexes(Map<String, String> overrides, PrintStream out) {
-        // a context only to read the settings as the service does (never started)
+        return IndexMigration.run(settings(overrides).resolvePropertyPlaceholders("{{chat21.mongodb.uri}}"), out);
+    }
+
+    /** The migrate-queues command on the service's broker and observer settings; its exit code. */
+    public static int migrateQueues(Map<String, String> overrides, PrintStream out) {
+        CamelContext settings = settings(overrides);
+        String exchange = settings.resolvePropertyPlaceholders("{{chat21.observer.exchange}}");
+        String prefix = settings.resolvePropertyPlaceholders("{{chat21.observer.queue-prefix}}");
+        // the observer's queues as routes/observer.yaml names and binds them
+        List<QueueMigration.Bound> queues = Stream.of("messages", "receipts", "conversations", "archives", "presence")
+                .map(kind -> new QueueMigration.Bound(prefix + "." + kind, exchange,
+                        settings.resolvePropertyPlaceholders("{{chat21.observer.binding." + kind + "}}")))
+                .toList();
+        return QueueMigration.run(settings.resolvePropertyPlaceholders("{{chat21.rabbitmq.uri}}"),
+                settings.resolvePropertyPlaceholders("{{chat21.rabbitmq.addresses}}"),
+                settings.resolvePropertyPlaceholders("{{chat21.rabbitmq.queue-type}}"), queues, out);
+    }
+
+    /** A context only to read the settings as the service does (never started). */
+    private static CamelContext settings(Map<String, String> overrides) {
         CamelContext settings = new DefaultCamelContext();
         settings.getPropertiesComponent().setLocation(PROPERTIES);
         Properties override = new Properties();
         override.putAll(overrides);
         settings.getPropertiesComponent().setOverrideProperties(override);
-        return IndexMigration.run(settings.resolvePropertyPlaceholders("{{chat21.mongodb.uri}}"), out);
+        return settings;
     }
 }

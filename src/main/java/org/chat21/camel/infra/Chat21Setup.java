@@ -91,6 +91,8 @@ public class Chat21Setup implements CamelConfiguration {
     long redeliveryWindowMs;
     @PropertyInject("chat21.observer.redelivery-settle-ms")
     long redeliverySettleMs;
+    @PropertyInject("chat21.observer.copy-settle-ms")
+    long copySettleMs;
     @PropertyInject("chat21.mongodb.write-concern")
     String mongoWriteConcern;
     @PropertyInject("chat21.rabbitmq.uri")
@@ -413,7 +415,8 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
 
         // the observer: what native clients publish over MQTT
-        ClientPublications publications = new ClientPublications(db, Clock.systemUTC(), redeliveryWindowMs, redeliverySettleMs);
+        ClientPublications publications = new ClientPublications(db, Clock.systemUTC(), redeliveryWindowMs, redeliverySettleMs,
+                copySettleMs);
         context.getRegistry().bind("clientPublications", publications);
         context.getRegistry().bind("clientMessages",
                 new ClientMessages(bean(context, "messageFactory", MessageFactory.class), publications));

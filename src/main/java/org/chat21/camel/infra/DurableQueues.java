@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class DurableQueues {
     private static final Logger LOG = LoggerFactory.getLogger(DurableQueues.class);
     /** what the migration is documented as */
-    static final String WAY_OVER = "docs/scaling-out.md, \"Queues made classic\"";
+    static final String WAY_OVER = "java -jar chat21-camel.jar migrate-queues (docs/scaling-out.md, \"Queues made classic\")";
 
     /** the endpoint argument that types a spring-rabbitmq consumer's queue (arg.queue.x-queue-type) */
     private static final String TYPE_ARG = "queue.x-queue-type";
@@ -123,7 +123,7 @@ public final class DurableQueues {
     /**
      * One consumer's queues, as {@link #adoptExisting}; again before its route is restarted for a queue that was
      * deleted (operations.ConsumerQueues): the type asked is this version's again, so a queue deleted to be moved
-     * (docs/scaling-out.md, "Queues made classic") comes back with it, not with the type it was adopted with.
+     * by hand comes back with it, not with the type it was adopted with.
      */
     public void adopt(Endpoint endpoint, Connection connection) {
         String asked = declaredType();

@@ -36,22 +36,38 @@ public class ClientMessages {
      * The message of a publication; a redelivered one keeps the id its first delivery got, and so does another try
      * of the same delivery.
      *
-     * @param channel the channel it was delivered on, and {@code tag} its delivery tag (null outside a consumer)
+     * @param channel   the channel it was delivered on, and {@code tag} its delivery tag (null outside a consumer)
+     * @param copySince set on a publication moved by the migrate-queues command that may be a copy of one handled
+     *                  since then (header {@code x-chat21-copy-since}, epoch ms); else null. A client can set it
+     *                  only where the broker maps MQTT 5 user properties to headers, and then only to have its own
+     *                  publication taken for its own identical one: anything but a number counts as absent
      */
-    public Map<String, Object> read(ClientTopic topic, byte[] body, Boolean redelivered, Channel channel, Long tag) {
+    public Map<String, Object> read(ClientTopic topic, byte[] body, Boolean redelivered, Channel channel, Long tag,
+                                    Object copySince) {
         // validated first: a refused publication leaves no record behind
         Map<String, Object> message = factory.fromClient(topic.appId(), topic.userId(), topic.conversWith(), body, "");
         String delivery = delivery(channel, tag);
         String id = delivery == null ? null : attempts.get(delivery);
         if (id == null) {
             id = publications.messageId(topic.appId() + "." + topic.userId() + "." + topic.conversWith(), body,
-                    Boolean.TRUE.equals(redelivered));
+                    Boolean.TRUE.equals(redelivered), epochMs(copySince));
             if (delivery != null) {
                 attempts.put(delivery, id);
             }
         }
         message.put("message_id", id);
         return message;
+    }
+
+    private static Long epochMs(Object header) {
+        if (header instanceof Number n) {
+            return n.longValue();
+        }
+        try {
+            return header == null ? null : Long.valueOf(header.toString().trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     private static String delivery(Channel channel, Long tag) {

@@ -27,42 +27,60 @@ import java.util.UUID;
  * ({@code chat21.observer.redelivery-window-ms}) is how long after that a redelivery is still taken for it. The
  * one ambiguity left: the same bytes published again on purpose by the same user to the same conversation
  * within the window, whose first delivery was cut short before it was recorded, is taken for the earlier one.
- * A redelivery with no matching record is a new message. Collection {@code client_publications}.
+ * A redelivery with no matching record is a new message.
+ * <p>
+ * A publication the {@code migrate-queues} command moved and marked as a possible copy (bound to two queues for
+ * a moment while one replaced the other: infra.QueueMigration) takes the id of a record of the same digest in
+ * progress or done since the marked time; its original may still be waiting at another consumer, so it looks
+ * again for up to {@code copySettleMs} before it counts as a new message. Collection {@code client_publications}.
  */
 public class ClientPublications {
     private final MongoCollection<Document> records;
     private final Clock clock;
     private final long redeliveryWindowMs;
     private final long settleMs;
+    private final long copySettleMs;
 
     /**
      * @param settleMs how long a redelivery that finds no record waits before it looks once more: its first delivery
      *                 may still be about to record itself at a consumer whose channel the broker has already given
      *                 up (a node lost), while the client there has not learned it yet
      */
-    public ClientPublications(MongoDatabase db, Clock clock, long redeliveryWindowMs, long settleMs) {
+    public ClientPublications(MongoDatabase db, Clock clock, long redeliveryWindowMs, long settleMs, long copySettleMs) {
         this.records = db.getCollection("client_publications");
         this.clock = clock;
         this.redeliveryWindowMs = redeliveryWindowMs;
         this.settleMs = settleMs;
+        this.copySettleMs = copySettleMs;
     }
 
     /** The message id for this publication: a new one, or the first delivery's when this is a redelivery. */
     public String messageId(String routingKey, byte[] body, boolean redelivered) {
+        return messageId(routingKey, body, redelivered, null);
+    }
+
+    /**
+     * As {@link #messageId(String, byte[], boolean)}, for a publication that may also be a copy made while its queue
+     * was moved: {@code copySince} (epoch ms) is when the copies may have begun, null for any other publication.
+     */
+    public String messageId(String routingKey, byte[] body, boolean redelivered, Long copySince) {
         String digest = digest(routingKey, body);
-        if (redelivered) {
-            Document earlier = earlier(digest);
-            if (earlier == null && settleMs > 0) {
-                try {
-                    Thread.sleep(settleMs);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                earlier = earlier(digest);
+        Document earlier = null;
+        if (copySince != null) {
+            // the original went to the queue first, but another consumer may not have recorded it yet
+            long until = clock.millis() + copySettleMs;
+            earlier = earlier(digest, copySince);
+            while (earlier == null && settleMs > 0 && clock.millis() < until && pause(settleMs)) {
+                earlier = earlier(digest, copySince);
             }
-            if (earlier != null) {
-                return earlier.getString("_id");
+        } else if (redelivered) {
+            earlier = earlier(digest, clock.millis() - redeliveryWindowMs);
+            if (earlier == null && settleMs > 0 && pause(settleMs)) {
+                earlier = earlier(digest, clock.millis() - redeliveryWindowMs);
             }
+        }
+        if (earlier != null) {
+            return earlier.getString("_id");
         }
         String id = UUID.randomUUID().toString();
         records.insertOne(new Document("_id", id).append("digest", digest).append("done", false)
@@ -70,11 +88,21 @@ public class ClientPublications {
         return id;
     }
 
-    /** The latest record of this digest still in progress, or done within the redelivery window. */
-    private Document earlier(String digest) {
+    /** The latest record of this digest still in progress, or done since {@code doneSince}. */
+    private Document earlier(String digest, long doneSince) {
         return records.find(Filters.and(Filters.eq("digest", digest), Filters.or(Filters.eq("done", false),
-                        Filters.gte("doneAt", clock.millis() - redeliveryWindowMs))))
+                        Filters.gte("doneAt", doneSince))))
                 .sort(Sorts.descending("at")).limit(1).first();
+    }
+
+    private static boolean pause(long ms) {
+        try {
+            Thread.sleep(ms);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The publication of this message was handled: a redelivery of it (if any) is a new message. */

@@ -24,6 +24,10 @@ import java.util.function.Consumer;
  * {@code chat21.consumer-queues}, DOWN, neither readiness nor liveness: the HTTP API still serves), and the
  * route is restarted, which declares the queue again; its return is one INFO line. A broker that cannot be
  * reached is the outage watch's business ({@link DependencyWatch}), not told here.
+ * <p>
+ * A queue is taken for gone when two looks in a row miss it: the migrate-queues command (infra.QueueMigration)
+ * deletes a queue and declares it again at once, unbound, and Spring's consumers come back to it by themselves;
+ * a restart caught in that instant would bind it before the command has moved its messages in.
  */
 public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(ConsumerQueues.class);
@@ -33,6 +37,8 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
     private final Consumer<Route> beforeRestart;
     /** the queues found deleted, until they are consumed again */
     private final Set<String> missing = ConcurrentHashMap.newKeySet();
+    /** the queues the last look missed */
+    private final Set<String> missedOnce = ConcurrentHashMap.newKeySet();
 
     /** @param beforeRestart runs before a route is restarted for a queue of its that is gone (the queue's type chosen again) */
     public ConsumerQueues(CamelContext context, ConnectionFactory connections, Consumer<Route> beforeRestart) {
@@ -68,6 +74,7 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
     private void look(Route route, String queue) {
         try (Channel channel = connections.createConnection().createChannel(false)) {
             channel.queueDeclarePassive(queue);
+            missedOnce.remove(queue);
             if (missing.remove(queue)) {
                 LOG.info("{}: queue {} is consumed again", route.getRouteId(), queue);
             }
@@ -76,6 +83,10 @@ public class ConsumerQueues extends AbstractHealthCheck implements Runnable {
             BrokerRefusal refusal = BrokerRefusal.of(e);
             if (refusal == null || !refusal.notFound()) {
                 LOG.debug("{}: queue {}: {}", route.getRouteId(), queue, e.toString());
+                return;
+            }
+            if (missedOnce.add(queue)) {
+                LOG.debug("{}: queue {} not found; looking again before restarting", route.getRouteId(), queue);
                 return;
             }
             if (missing.add(queue)) {

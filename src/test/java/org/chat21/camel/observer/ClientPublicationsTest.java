@@ -41,7 +41,7 @@ class ClientPublicationsTest {
             public Instant instant() {
                 return Instant.ofEpochMilli(now);
             }
-        }, 30_000, 0);
+        }, 30_000, 0, 0);
     }
 
     @AfterEach
@@ -75,7 +75,7 @@ class ClientPublicationsTest {
 
     @Test
     void aRedeliveryThatOvertakesItsFirstDeliveryWaitsForItsRecord() throws Exception {
-        ClientPublications settling = new ClientPublications(client.getDatabase("chatdb"), Clock.systemUTC(), 30_000, 300);
+        ClientPublications settling = new ClientPublications(client.getDatabase("chatdb"), Clock.systemUTC(), 30_000, 300, 0);
         // the broker gave the publication to another consumer before the first one (its node gone, its client not
         // yet aware) recorded it
         java.util.concurrent.CompletableFuture<String> redelivery =
@@ -109,5 +109,36 @@ class ClientPublicationsTest {
         assertEquals(1, publications.purge(30_000, 3_600_000));
         now += 3_600_000;
         assertEquals(1, publications.purge(30_000, 3_600_000));
+    }
+
+    @Test
+    void aMovedCopyTakesTheIdOfTheSameBytesHandledSinceItsMark() {
+        long before = now;
+        String original = publications.messageId(KEY, OK, false);
+        publications.done(original);
+        // minutes later, out of the redelivery window: the copy the migrate-queues command moved, marked since before
+        now += 600_000;
+        assertEquals(original, publications.messageId(KEY, OK, false, before));
+    }
+
+    @Test
+    void aMovedPublicationWithNoOriginalSinceItsMarkIsANewMessage() {
+        String earlier = publications.messageId(KEY, OK, false);
+        publications.done(earlier);
+        now += 1_000;
+        // the same text sent again on purpose, before the copies began: not what a copy stands for
+        assertNotEquals(earlier, publications.messageId(KEY, OK, false, now));
+    }
+
+    @Test
+    void aMovedCopyThatOvertakesItsOriginalWaitsForItsRecord() throws Exception {
+        ClientPublications settling = new ClientPublications(client.getDatabase("chatdb"), Clock.systemUTC(), 30_000, 100, 2_000);
+        long since = System.currentTimeMillis();
+        // the original is still in another consumer's prefetch when its copy is taken
+        java.util.concurrent.CompletableFuture<String> copy =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> settling.messageId(KEY, OK, false, since));
+        Thread.sleep(700);
+        String original = settling.messageId(KEY, OK, false);
+        assertEquals(original, copy.get());
     }
 }
