@@ -124,6 +124,80 @@ class QueueMigrationIT {
     }
 
     /**
+     * A run cut short after the queue was unbound (killed, broker lost): what clients published meanwhile waits in
+     * the temporary queue; the next run takes up there, and every publication is handled once.
+     */
+    @Test
+    void aRunCutShortIsTakenUpByTheNext() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String prefix = "it." + run + ".observer";
+        String queue = prefix + ".messages";
+        try (Connection admin = new ConnectionFactory() {{ setUri(ServiceHarness.RABBIT); }}.newConnection("queue-migration-it")) {
+            try (Channel channel = admin.createChannel()) {
+                channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", OTHER));
+            }
+            try (ServiceHarness svc = ServiceHarness.ofRun(Map.of(), run); Channel channel = admin.createChannel()) {
+                String key = "apps." + svc.appId + ".outgoing.users.alice.messages.bob.outgoing";
+                // as the service binds it (chat21.observer.binding.messages, its app being the run's)
+                String binding = "apps." + svc.appId + ".outgoing.users.*.messages.*.outgoing";
+                channel.basicPublish("amq.topic", key, null, body("before " + run));
+                // the first steps of a run that then stopped: the temporary queue bound, the old one unbound
+                channel.queueDeclare(queue + ".moving", true, false, false, Map.of("x-queue-type", ServiceHarness.QUEUE_TYPE));
+                channel.queueBind(queue + ".moving", "amq.topic", binding);
+                channel.queueUnbind(queue, "amq.topic", binding);
+                for (int i = 0; i < 20; i++) {
+                    channel.basicPublish("amq.topic", key, null, body("meanwhile " + run + " " + i));
+                }
+                waitUntil(() -> svc.db.getCollection("messages").countDocuments(Filters.eq("text", "before " + run)) == 2,
+                        15_000, "the publication before the cut was not handled");
+                ByteArrayOutputStream report = new ByteArrayOutputStream();
+                int code = Application.migrateQueues(svc.overrides, new PrintStream(report, true, StandardCharsets.UTF_8));
+                String said = report.toString(StandardCharsets.UTF_8);
+                assertEquals(QueueMigration.OK, code, said);
+                assertTrue(said.contains(queue + ": moving to a " + ServiceHarness.QUEUE_TYPE + " queue (taking up an earlier run)"), said);
+                waitUntil(() -> svc.db.getCollection("messages").countDocuments(Filters.regex("text", "^meanwhile " + run)) == 40,
+                        20_000, "what waited in the temporary queue was not handled");
+                // bound again, to the queue of this version's type: a new publication is handled
+                channel.basicPublish("amq.topic", key, null, body("after " + run));
+                waitUntil(() -> svc.db.getCollection("messages").countDocuments(Filters.eq("text", "after " + run)) == 2,
+                        15_000, "the queue is not bound again");
+                Thread.sleep(500);
+                assertEquals(40, svc.db.getCollection("messages").countDocuments(Filters.regex("text", "^meanwhile " + run)));
+                assertTrue(missing(admin, queue + ".moving"), "the temporary queue is left");
+            } finally {
+                try (Channel channel = admin.createChannel()) {
+                    channel.queueDelete(queue + ".moving");
+                }
+            }
+        }
+    }
+
+    /** Without running instances the queue would never drain: left as it is, exit 1, one line saying why. */
+    @Test
+    void aQueueNoInstanceConsumesIsLeftAsItIs() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String queue = "it." + run + ".observer.messages";
+        try (Connection admin = new ConnectionFactory() {{ setUri(ServiceHarness.RABBIT); }}.newConnection("queue-migration-it");
+             Channel channel = admin.createChannel()) {
+            channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", OTHER));
+            try {
+                ByteArrayOutputStream report = new ByteArrayOutputStream();
+                int code = Application.migrateQueues(Map.of("chat21.rabbitmq.uri", ServiceHarness.RABBIT,
+                        "chat21.observer.queue-prefix", "it." + run + ".observer"), new PrintStream(report, true, StandardCharsets.UTF_8));
+                String said = report.toString(StandardCharsets.UTF_8);
+                assertEquals(QueueMigration.FAILED, code, said);
+                assertTrue(said.contains(queue + ": of the other type, and no instance consumes it: left as it is"), said);
+                assertTrue(said.contains("it." + run + ".observer.receipts: not there"), said);
+                assertTrue(missing(admin, queue + ".moving"), "a temporary queue was made");
+                // still the other type: a declare with it is accepted
+                channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", OTHER));
+            } finally {
+                channel.queueDelete(queue);
+            }
+        }
+    }
+
+    /**
      * The marker the command puts on a moved message that may be a copy, read by the observer: one of the same
      * bytes handled since then is that message again; with no such original it is a new message.
      */

@@ -47,6 +47,8 @@ public final class QueueMigration {
     public static final int FAILED = 1;
     /** on a moved message that may be a copy: epoch ms since when its original may have been handled */
     public static final String COPY_SINCE = "x-chat21-copy-since";
+    /** beside it: epoch ms when it was moved (the observer looks for its original until a while after) */
+    public static final String MOVED_AT = "x-chat21-moved-at";
     static final String MOVING = ".moving";
 
     /** One queue and what it is bound to. */
@@ -310,6 +312,7 @@ public final class QueueMigration {
                     if (since != null) {
                         Map<String, Object> headers = props.getHeaders() == null ? new HashMap<>() : new HashMap<>(props.getHeaders());
                         headers.put(COPY_SINCE, since);
+                        headers.put(MOVED_AT, clock.millis());
                         marked++;
                         props = props.builder().headers(headers).build();
                     }

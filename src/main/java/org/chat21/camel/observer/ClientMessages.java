@@ -41,16 +41,17 @@ public class ClientMessages {
      *                  since then (header {@code x-chat21-copy-since}, epoch ms); else null. A client can set it
      *                  only where the broker maps MQTT 5 user properties to headers, and then only to have its own
      *                  publication taken for its own identical one: anything but a number counts as absent
+     * @param movedAt   when the command moved it (header {@code x-chat21-moved-at}, epoch ms)
      */
     public Map<String, Object> read(ClientTopic topic, byte[] body, Boolean redelivered, Channel channel, Long tag,
-                                    Object copySince) {
+                                    Object copySince, Object movedAt) {
         // validated first: a refused publication leaves no record behind
         Map<String, Object> message = factory.fromClient(topic.appId(), topic.userId(), topic.conversWith(), body, "");
         String delivery = delivery(channel, tag);
         String id = delivery == null ? null : attempts.get(delivery);
         if (id == null) {
             id = publications.messageId(topic.appId() + "." + topic.userId() + "." + topic.conversWith(), body,
-                    Boolean.TRUE.equals(redelivered), epochMs(copySince));
+                    Boolean.TRUE.equals(redelivered), epochMs(copySince), epochMs(movedAt));
             if (delivery != null) {
                 attempts.put(delivery, id);
             }

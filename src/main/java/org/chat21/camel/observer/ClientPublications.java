@@ -31,8 +31,8 @@ import java.util.UUID;
  * <p>
  * A publication the {@code migrate-queues} command moved and marked as a possible copy (bound to two queues for
  * a moment while one replaced the other: infra.QueueMigration) takes the id of a record of the same digest in
- * progress or done since the marked time; its original may still be waiting at another consumer, so it looks
- * again for up to {@code copySettleMs} before it counts as a new message. Collection {@code client_publications}.
+ * progress or done since the marked time; its original may still be waiting at another consumer, so until
+ * {@code copySettleMs} after it was moved it looks again before it counts as a new message. Collection {@code client_publications}.
  */
 public class ClientPublications {
     private final MongoCollection<Document> records;
@@ -56,19 +56,20 @@ public class ClientPublications {
 
     /** The message id for this publication: a new one, or the first delivery's when this is a redelivery. */
     public String messageId(String routingKey, byte[] body, boolean redelivered) {
-        return messageId(routingKey, body, redelivered, null);
+        return messageId(routingKey, body, redelivered, null, null);
     }
 
     /**
      * As {@link #messageId(String, byte[], boolean)}, for a publication that may also be a copy made while its queue
-     * was moved: {@code copySince} (epoch ms) is when the copies may have begun, null for any other publication.
+     * was moved: {@code copySince} (epoch ms) is when the copies may have begun, null for any other publication;
+     * {@code movedAt} when it was moved (null: now).
      */
-    public String messageId(String routingKey, byte[] body, boolean redelivered, Long copySince) {
+    public String messageId(String routingKey, byte[] body, boolean redelivered, Long copySince, Long movedAt) {
         String digest = digest(routingKey, body);
         Document earlier = null;
         if (copySince != null) {
             // the original went to the queue first, but another consumer may not have recorded it yet
-            long until = clock.millis() + copySettleMs;
+            long until = (movedAt == null ? clock.millis() : movedAt) + copySettleMs;
             earlier = earlier(digest, copySince);
             while (earlier == null && settleMs > 0 && clock.millis() < until && pause(settleMs)) {
                 earlier = earlier(digest, copySince);

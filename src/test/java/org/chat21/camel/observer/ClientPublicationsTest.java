@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Message ids of client publications across redeliveries, through the driver over the wire protocol. */
 class ClientPublicationsTest {
@@ -118,7 +119,7 @@ class ClientPublicationsTest {
         publications.done(original);
         // minutes later, out of the redelivery window: the copy the migrate-queues command moved, marked since before
         now += 600_000;
-        assertEquals(original, publications.messageId(KEY, OK, false, before));
+        assertEquals(original, publications.messageId(KEY, OK, false, before, now));
     }
 
     @Test
@@ -127,7 +128,7 @@ class ClientPublicationsTest {
         publications.done(earlier);
         now += 1_000;
         // the same text sent again on purpose, before the copies began: not what a copy stands for
-        assertNotEquals(earlier, publications.messageId(KEY, OK, false, now));
+        assertNotEquals(earlier, publications.messageId(KEY, OK, false, now, now));
     }
 
     @Test
@@ -136,9 +137,19 @@ class ClientPublicationsTest {
         long since = System.currentTimeMillis();
         // the original is still in another consumer's prefetch when its copy is taken
         java.util.concurrent.CompletableFuture<String> copy =
-                java.util.concurrent.CompletableFuture.supplyAsync(() -> settling.messageId(KEY, OK, false, since));
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> settling.messageId(KEY, OK, false, since, since));
         Thread.sleep(700);
         String original = settling.messageId(KEY, OK, false);
         assertEquals(original, copy.get());
+    }
+
+    @Test
+    void aMovedPublicationLooksForItsOriginalOnlyUntilAWhileAfterItWasMoved() {
+        ClientPublications settling = new ClientPublications(client.getDatabase("chatdb"), Clock.systemUTC(), 30_000, 100, 2_000);
+        long movedAt = System.currentTimeMillis() - 5_000;
+        long started = System.nanoTime();
+        // moved 5 s ago (a run taken up, everything it left marked): no original to wait for any more
+        settling.messageId(KEY, OK, false, 0L, movedAt);
+        assertTrue(System.nanoTime() - started < 1_000_000_000L);
     }
 }
