@@ -52,7 +52,7 @@ public class ClientMessages {
         if (id == null) {
             id = publications.messageId(topic.appId() + "." + topic.userId() + "." + topic.conversWith(), body,
                     Boolean.TRUE.equals(redelivered), epochMs(copySince), epochMs(movedAt));
-            if (delivery != null) {
+            if (delivery != null && id != null) {
                 attempts.put(delivery, id);
             }
         }
@@ -80,10 +80,10 @@ public class ClientMessages {
      * Whether the publication is still this consumer's: a delivery whose channel closed meanwhile (its node lost,
      * its queue's leader moved) has gone back to the queue and may be under way at another consumer as a
      * redelivery. Asked after {@link #read} has recorded its id, so that such a redelivery either finds that id or
-     * is the only one to go on.
+     * is the only one to go on; no id means a redelivery has overtaken it (ClientPublications).
      */
-    public boolean stillDelivered(Channel channel) {
-        return channel == null || channel.isOpen();
+    public boolean stillDelivered(Map<String, Object> message, Channel channel) {
+        return message.get("message_id") != null && (channel == null || channel.isOpen());
     }
 
     /** Its publication is handled (accepted, or refused for good). */

@@ -15,6 +15,8 @@ import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Message ids of client publications across redeliveries, through the driver over the wire protocol. */
@@ -84,6 +86,23 @@ class ClientPublicationsTest {
         Thread.sleep(100);
         String first = settling.messageId(KEY, OK, false);
         assertEquals(first, redelivery.get());
+    }
+
+    @Test
+    void aFirstDeliveryWhoseRecordCameAfterItsRedeliveryWentOnStops() {
+        // the redelivery looked twice, found nothing (the store slow), and went on as a new message; the first
+        // delivery's record lands after it, before its consumer noticed its channel gone
+        String redelivery = publications.messageId(KEY, OK, true);
+        assertNotNull(redelivery);
+        now += 500;
+        assertNull(publications.messageId(KEY, OK, false), "overtaken: it must not go on");
+    }
+
+    @Test
+    void aRedeliveryOfAnEarlierIdenticalPublicationDoesNotStopANewOne() {
+        publications.done(publications.messageId(KEY, OK, true));
+        now += ClientPublications.OVERTAKE_SKEW_MS + 1;
+        assertNotNull(publications.messageId(KEY, OK, false));
     }
 
     @Test
