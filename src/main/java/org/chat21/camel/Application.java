@@ -6,7 +6,7 @@ import org.apache.camel.main.Main;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
 import org.chat21.camel.infra.QueueMigration;
-import org.chat21.camel.infra.StartupFailure;
+import org.chat21.camel.common.StartupFailure;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;

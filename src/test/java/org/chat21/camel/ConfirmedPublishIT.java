@@ -1,7 +1,7 @@
 package org.chat21.camel;
 
 import com.rabbitmq.client.Channel;
-import org.chat21.camel.infra.BrokerCheck;
+import org.chat21.camel.broker.BrokerCheck;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

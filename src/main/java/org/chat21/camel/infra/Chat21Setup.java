@@ -1,5 +1,11 @@
 package org.chat21.camel.infra;
 
+import org.chat21.camel.common.StartupFailure;
+import org.chat21.camel.broker.BrokerCheck;
+import org.chat21.camel.broker.DurableQueues;
+import org.chat21.camel.broker.BrokerAddresses;
+import org.chat21.camel.broker.QuickRecoveryContainers;
+
 import com.mongodb.ConnectionString;
 import com.mongodb.MongoClientSettings;
 import com.mongodb.WriteConcern;
@@ -250,7 +256,7 @@ public class Chat21Setup implements CamelConfiguration {
                 }
             }
         });
-        String storeMode = "external MongoDB " + redact(mongoUri.trim());
+        String storeMode = "external MongoDB " + BrokerAddresses.redact(mongoUri.trim());
         String mongo = mongoUri.trim();
         requireStandIns(mongo.isEmpty(), rabbitUri.trim().isEmpty());
         if (mongo.isEmpty()) {
@@ -611,10 +617,6 @@ public class Chat21Setup implements CamelConfiguration {
     }
 
     /** user:password in a URI is not for the log. */
-    static String redact(String uri) {
-        return uri.replaceAll("//[^/@]*@", "//***@");
-    }
-
     /** Closes a client when the context stops. */
     static final class CloseableService extends ServiceSupport {
         private final AutoCloseable closeable;

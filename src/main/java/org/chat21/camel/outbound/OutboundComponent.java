@@ -2,7 +2,7 @@ package org.chat21.camel.outbound;
 
 import org.apache.camel.Endpoint;
 import org.apache.camel.support.DefaultComponent;
-import org.chat21.camel.infra.DurableQueues;
+import org.chat21.camel.broker.DurableQueues;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
 
 import java.time.Duration;

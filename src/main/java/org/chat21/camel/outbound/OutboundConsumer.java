@@ -14,7 +14,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import org.apache.camel.Exchange;
 import org.apache.camel.Processor;
-import org.chat21.camel.common.BrokerRefusal;
+import org.chat21.camel.broker.BrokerRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -9,7 +9,7 @@ import org.bson.types.Binary;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.Json;
-import org.chat21.camel.infra.BrokerCheck;
+import org.chat21.camel.broker.BrokerCheck;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;

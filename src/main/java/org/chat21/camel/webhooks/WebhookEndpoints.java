@@ -8,7 +8,7 @@ import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.bson.Document;
-import org.chat21.camel.infra.DurableQueues;
+import org.chat21.camel.broker.DurableQueues;
 import org.chat21.camel.outbound.RetryStages;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

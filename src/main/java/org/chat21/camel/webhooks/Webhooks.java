@@ -8,7 +8,7 @@ import org.chat21.camel.common.WarmupApp;
 import org.chat21.camel.delivery.DeliveryPlanner;
 import org.chat21.camel.delivery.TimelinePublisher.Publication;
 import org.chat21.camel.group.GroupChange;
-import org.chat21.camel.infra.BrokerCheck;
+import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.observer.ClientTopic;
 import org.chat21.camel.outbound.OutboundConsumer;
 import org.chat21.camel.send.MessageFactory;

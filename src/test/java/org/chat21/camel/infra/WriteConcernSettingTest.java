@@ -1,5 +1,7 @@
 package org.chat21.camel.infra;
 
+import org.chat21.camel.common.StartupFailure;
+
 import com.mongodb.WriteConcern;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,6 @@
-package org.chat21.camel.infra;
+package org.chat21.camel.broker;
+
+import org.chat21.camel.common.StartupFailure;
 
 import org.springframework.amqp.rabbit.connection.AbstractConnectionFactory.AddressShuffleMode;
 import org.springframework.amqp.rabbit.connection.CachingConnectionFactory;
@@ -29,7 +31,7 @@ public record BrokerAddresses(URI uri, List<String> nodes) {
     public static BrokerAddresses parse(String uri, String addresses) {
         String text = uri.trim();
         if (text.contains(",")) {
-            throw new StartupFailure("RABBITMQ_URI names one node (" + Chat21Setup.redact(text) + " lists several): keep "
+            throw new StartupFailure("RABBITMQ_URI names one node (" + redact(text) + " lists several): keep "
                     + "the login in RABBITMQ_URI and list the nodes in RABBITMQ_ADDRESSES=host1:5672,host2:5672,...");
         }
         URI parsed;
@@ -40,10 +42,10 @@ public record BrokerAddresses(URI uri, List<String> nodes) {
         }
         String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase();
         if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-            throw new StartupFailure("RABBITMQ_URI must start with amqp:// or amqps://, not '" + Chat21Setup.redact(text) + "'");
+            throw new StartupFailure("RABBITMQ_URI must start with amqp:// or amqps://, not '" + redact(text) + "'");
         }
         if (parsed.getHost() == null) {
-            throw new StartupFailure("RABBITMQ_URI " + Chat21Setup.redact(text) + " has no host the AMQP client can read "
+            throw new StartupFailure("RABBITMQ_URI " + redact(text) + " has no host the AMQP client can read "
                     + "(a user or password with reserved characters must be percent-encoded): amqp://user:password@host:5672/vhost");
         }
         List<String> nodes = new ArrayList<>();
@@ -56,7 +58,7 @@ public record BrokerAddresses(URI uri, List<String> nodes) {
             Matcher m = NODE.matcher(node);
             int port = m.matches() && m.group(2) != null ? Integer.parseInt(m.group(2)) : defaultPort;
             if (!m.matches() || port < 1 || port > 65535) {
-                throw new StartupFailure("RABBITMQ_ADDRESSES: '" + Chat21Setup.redact(node) + "' is not host:port (the "
+                throw new StartupFailure("RABBITMQ_ADDRESSES: '" + redact(node) + "' is not host:port (the "
                         + "login, virtual host and TLS stay in RABBITMQ_URI): host1:5672,host2:5672,...");
             }
             nodes.add(m.group(1) + ":" + port);
@@ -74,7 +76,12 @@ public record BrokerAddresses(URI uri, List<String> nodes) {
 
     /** For the start-up line. */
     public String describe() {
-        String one = Chat21Setup.redact(uri.toString());
+        String one = redact(uri.toString());
         return nodes.isEmpty() ? one : one + " (nodes " + String.join(", ", nodes) + ")";
+    }
+
+    /** A URI with its login hidden, for logs and start-up errors. */
+    public static String redact(String uri) {
+        return uri.replaceAll("//[^/@]*@", "//***@");
     }
 }

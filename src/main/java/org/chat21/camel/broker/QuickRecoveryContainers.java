@@ -1,4 +1,4 @@
-package org.chat21.camel.infra;
+package org.chat21.camel.broker;
 
 import org.apache.camel.component.springrabbit.DefaultListenerContainerFactory;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;

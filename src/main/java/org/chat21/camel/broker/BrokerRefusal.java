@@ -1,4 +1,4 @@
-package org.chat21.camel.common;
+package org.chat21.camel.broker;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.ShutdownSignalException;

@@ -1,4 +1,4 @@
-package org.chat21.camel.infra;
+package org.chat21.camel.common;
 
 /**
  * A start-up that cannot succeed for a reason the operator fixes by configuration: its message says what

@@ -1,4 +1,4 @@
-package org.chat21.camel.infra;
+package org.chat21.camel.broker;
 
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.ShutdownSignalException;

@@ -1,10 +1,11 @@
-package org.chat21.camel.infra;
+package org.chat21.camel.broker;
+
+import org.chat21.camel.common.StartupFailure;
 
 import com.rabbitmq.client.Channel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
-import org.chat21.camel.common.BrokerRefusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import com.rabbitmq.client.Connection;
