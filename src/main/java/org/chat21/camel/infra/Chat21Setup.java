@@ -90,6 +90,10 @@ import java.util.concurrent.TimeUnit;
  */
 public class Chat21Setup implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
+    /** the start lines: INFO on a logger that logback.xml keeps at INFO whatever LOG_LEVEL says */
+    public static final Logger START = LoggerFactory.getLogger("org.chat21.camel.start");
+    /** whether the warm-up runs before the gate opens (operations.Warmup), for the start lines */
+    private boolean warmingUp;
 
     @PropertyInject("chat21.mongodb.uri")
     String mongoUri;
@@ -413,7 +417,8 @@ public class Chat21Setup implements CamelConfiguration {
         // warm before ready: the send path run and compiled before the gate opens (operations.Warmup)
         String loopback = httpHost.isBlank() || "0.0.0.0".equals(httpHost) || "::".equals(httpHost) ? "127.0.0.1"
                 : httpHost.contains(":") ? "[" + httpHost + "]" : httpHost;
-        if (Warmup.wanted(warmup, mongoUri.trim().isEmpty() || rabbitUri.trim().isEmpty())) {
+        warmingUp = Warmup.wanted(warmup, mongoUri.trim().isEmpty() || rabbitUri.trim().isEmpty());
+        if (warmingUp) {
             shutdown.warmFirst(new Warmup(warmupMessages, warmupMaxSeconds * 1000, "http://" + loopback + ":" + httpPort
                     + basePath, jwtKey, db, groups, deliveries));
         }
@@ -456,7 +461,8 @@ public class Chat21Setup implements CamelConfiguration {
         context.getRegistry().bind("serviceMetrics", metrics);
 
         // no routes = a service that serves nothing: say so and stop (Application exits 1); else the metrics, and
-        // one summary line at WARN, so that it survives LOG_LEVEL=WARN
+        // the start lines, at INFO on a logger kept at INFO (logback.xml), so that they survive LOG_LEVEL=WARN
+        // without a WARN that log monitors would alert on
         String store = storeMode;
         String broker = brokerMode;
         context.addStartupListener(new ExtendedStartupListener() {
@@ -495,9 +501,15 @@ public class Chat21Setup implements CamelConfiguration {
                     // chat21_rate_limited_total{kind}: the rateLimits bean of routes/beans.yaml
                     started.getRegistry().findByType(RateLimits.class).forEach(limits -> limits.bind(registry));
                 }
-                LOG.warn("chat21-camel {} started: store = {}; broker = {}; HTTP port {}, management port {}; {} routes",
-                        version, store, broker, httpPort,
-                        started.resolvePropertyPlaceholders("{{camel.management.port}}"), started.getRoutes().size());
+                String management = started.resolvePropertyPlaceholders("{{camel.management.port}}");
+                START.info("chat21-camel {} started: store = {}; broker = {}; HTTP port {}, management port {}; {} routes",
+                        version, store, broker, httpPort, management, started.getRoutes().size());
+                String api = "http://localhost:" + httpPort;
+                String base = basePath.endsWith("/") ? basePath.substring(0, basePath.length() - 1) : basePath;
+                START.info("API {}{}, OpenAPI {}{}/openapi.json, demo page {}/chat/; health http://localhost:{}/observe/health, "
+                        + "metrics http://localhost:{}/observe/metrics", api, base, api, base, api, management, management);
+                START.info(warmingUp ? "warming up before ready (WARMUP): the API and readiness answer 503 until it is done"
+                        : "ready: accepting requests");
             }
         });
     }

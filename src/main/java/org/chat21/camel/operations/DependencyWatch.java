@@ -13,13 +13,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Tells an operator once that MongoDB or RabbitMQ went away, with what that affects, and once that it came
  * back: each dependency is probed every {@code intervalMs} on a thread of its own (a probe of a store that
- * is down blocks for its client's timeout), and only a change is logged: a WARN when it goes, an INFO with
- * the outage's length when it returns. The per-request and per-batch failures meanwhile log at DEBUG
+ * is down blocks for its client's timeout), and only a change is logged: a WARN when it has failed two checks
+ * in a row, an INFO with the outage's length when it returns. The per-request and per-batch failures meanwhile log at DEBUG
  * ({@link org.chat21.camel.common.Unavailable}), and the broker clients' own connection-loss lines are dropped
  * ({@link ConnectionLossFilter}), so an outage is one line, not a screenful.
  */
 public class DependencyWatch extends ServiceSupport {
     private static final Logger LOG = LoggerFactory.getLogger(DependencyWatch.class);
+    /** failed checks in a row before an outage is told (the interval apart) */
+    static final int FAILURES_TO_TELL = 2;
 
     private final long intervalMs;
     private final List<Watched> watched = new ArrayList<>();
@@ -80,8 +82,11 @@ public class DependencyWatch extends ServiceSupport {
         final String affects;
         final DependencyCheck.Probe probe;
         final Runnable onReturn;
-        /** System.currentTimeMillis() when it went, 0 while up */
+        /** System.currentTimeMillis() when it went, 0 while up (or not yet told) */
         volatile long downSince;
+        /** failed checks in a row, and when the first of them failed */
+        int failures;
+        long firstFailureAt;
 
         Watched(String name, String affects, DependencyCheck.Probe probe, Runnable onReturn) {
             this.name = name;
@@ -93,15 +98,23 @@ public class DependencyWatch extends ServiceSupport {
         void check() {
             try {
                 probe.probe();
-                if (downSince > 0) {
+                if (failures > 0) {
                     onReturn.run();
+                }
+                if (downSince > 0) {
                     LOG.info("{} is reachable again after {} s; what waited is being delivered", name,
                             Math.max(1, (System.currentTimeMillis() - downSince) / 1000));
-                    downSince = 0;
                 }
+                downSince = 0;
+                failures = 0;
             } catch (Exception e) {
-                if (downSince == 0) {
-                    downSince = System.currentTimeMillis();
+                if (failures++ == 0) {
+                    firstFailureAt = System.currentTimeMillis();
+                }
+                // told once it failed FAILURES_TO_TELL checks in a row: one slow answer (a JVM busy compiling at
+                // start, a GC pause) is not an outage, and a WARN for it sent operators looking for one
+                if (failures == FAILURES_TO_TELL && downSince == 0) {
+                    downSince = firstFailureAt;
                     LOG.warn("{} is unreachable ({}): {}. Logged once; its return is logged at INFO", name,
                             cause(e), affects);
                 }

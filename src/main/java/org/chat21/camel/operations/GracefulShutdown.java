@@ -95,6 +95,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
             } finally {
                 warmup = null;
                 serving = true;
+                LOG.info("ready after the warm-up: accepting requests");
             }
         }, "warm-up-start");
         thread.setDaemon(true);
