@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Rate limits against the running service (README "Rate limits"): 429 with Retry-After and RateLimit-*
+ * Rate limits against the running service (docs/operations.md "Rate limits"): 429 with Retry-After and RateLimit-*
  * headers for sends and group changes, nothing written for a refusal, per user and per app; an MQTT client
  * that floods has its publications dropped while another client's keep flowing.
  */

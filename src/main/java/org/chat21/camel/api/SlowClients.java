@@ -113,7 +113,7 @@ public final class SlowClients {
         perClient.computeIfPresent(client, (c, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
-    /** The peer's IP address as text (what a proxy in front would make one client: see the README). */
+    /** The peer's IP address as text (what a proxy in front would make one client: see docs/operations.md, HTTP_MAX_CONNECTIONS_PER_CLIENT). */
     private static String address(HttpConnection connection) {
         return connection.remoteAddress() == null ? null : connection.remoteAddress().host();
     }
