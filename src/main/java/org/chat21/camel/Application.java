@@ -3,10 +3,10 @@ package org.chat21.camel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
+import org.chat21.camel.common.StartupFailure;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
 import org.chat21.camel.infra.QueueMigration;
-import org.chat21.camel.common.StartupFailure;
 import org.slf4j.LoggerFactory;
 
 import java.io.PrintStream;

@@ -1,14 +1,13 @@
 package org.chat21.camel.broker;
 
-import org.chat21.camel.common.StartupFailure;
-
 import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Endpoint;
 import org.apache.camel.component.springrabbit.SpringRabbitMQEndpoint;
+import org.chat21.camel.common.StartupFailure;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import com.rabbitmq.client.Connection;
 
 import java.io.IOException;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package org.chat21.camel.delivery;
 
-import org.chat21.camel.common.Json;
 import org.chat21.camel.broker.BrokerCheck;
+import org.chat21.camel.common.Json;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;
 import org.springframework.amqp.core.MessageProperties;

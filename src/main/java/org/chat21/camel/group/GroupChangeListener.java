@@ -1,11 +1,11 @@
 package org.chat21.camel.group;
 
 import com.rabbitmq.client.Channel;
+import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.common.Json;
 import org.chat21.camel.delivery.TimelinePublisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.chat21.camel.broker.BrokerCheck;
 import org.springframework.amqp.rabbit.connection.Connection;
 import org.springframework.amqp.rabbit.connection.ConnectionFactory;
 import org.springframework.amqp.rabbit.connection.ConnectionListener;

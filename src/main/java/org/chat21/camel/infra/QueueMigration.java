@@ -1,9 +1,5 @@
 package org.chat21.camel.infra;
 
-import org.chat21.camel.common.StartupFailure;
-import org.chat21.camel.broker.DurableQueues;
-import org.chat21.camel.broker.BrokerAddresses;
-
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Address;
 import com.rabbitmq.client.BuiltinExchangeType;
@@ -11,7 +7,10 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.GetResponse;
+import org.chat21.camel.broker.BrokerAddresses;
 import org.chat21.camel.broker.BrokerRefusal;
+import org.chat21.camel.broker.DurableQueues;
+import org.chat21.camel.common.StartupFailure;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,9 +1,9 @@
 package org.chat21.camel.webhooks;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.common.ApiException;
 import org.chat21.camel.common.Json;
-import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.outbound.OutboundConsumer;
 import org.springframework.amqp.core.Message;
 import org.springframework.amqp.core.MessageDeliveryMode;

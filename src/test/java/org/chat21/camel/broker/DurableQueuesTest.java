@@ -1,7 +1,6 @@
 package org.chat21.camel.broker;
 
 import org.chat21.camel.common.StartupFailure;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;

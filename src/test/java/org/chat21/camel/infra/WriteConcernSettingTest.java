@@ -1,8 +1,7 @@
 package org.chat21.camel.infra;
 
-import org.chat21.camel.common.StartupFailure;
-
 import com.mongodb.WriteConcern;
+import org.chat21.camel.common.StartupFailure;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
