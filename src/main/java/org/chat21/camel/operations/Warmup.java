@@ -157,14 +157,17 @@ public class Warmup {
                 // until a pass finds nothing: a delivery still under way when a pass ran (the queue behind after a
                 // warm-up cut short by max-seconds, or the outbox relay's claim of an entry) writes its copies after it
                 // (CI once: 34 copies left)
-                long deleted;
-                int pass = 0;
-                do {
+                for (int pass = 0; pass < 5; pass++) {
+                    if (pass > 0) {
+                        Thread.sleep(200);
+                    }
                     if (!deliveries.awaitDelivered(30_000)) {
                         LOG.debug("warm-up app {}: deliveries still under way after 30 s", app);
                     }
-                    deleted = cleanUp();
-                } while (deleted > 0 && ++pass < 5 && sleep(200));
+                    if (cleanUp() == 0) {
+                        break;
+                    }
+                }
             } catch (Exception e) {
                 LOG.warn("warm-up app {}: its documents not all deleted: {}", app, e.toString());
             }
@@ -288,11 +291,6 @@ public class Warmup {
         swept += copies;
         LOG.debug("warm-up app {} deleted: {} copies in all, {} conversations, {} outbox entries", app, swept, conversations, outbox);
         return outbox + copies + conversations + groups;
-    }
-
-    private static boolean sleep(long ms) throws InterruptedException {
-        Thread.sleep(ms);
-        return true;
     }
 
     /**
