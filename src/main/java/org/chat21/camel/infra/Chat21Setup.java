@@ -89,8 +89,7 @@ import java.util.concurrent.TimeUnit;
  */
 public class Chat21Setup implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(Chat21Setup.class);
-    /** the start lines: INFO on a logger that logback.xml keeps at INFO whatever LOG_LEVEL says */
-    public static final Logger START = LoggerFactory.getLogger("org.chat21.camel.start");
+    private static final Logger START = GracefulShutdown.START_LOG;
     /** whether the warm-up runs before the gate opens (operations.Warmup), for the start lines */
     private boolean warmingUp;
 

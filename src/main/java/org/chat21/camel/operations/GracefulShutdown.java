@@ -26,6 +26,11 @@ import java.util.function.Predicate;
  */
 public class GracefulShutdown extends LifecycleStrategySupport implements ExtendedStartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
+    /**
+     * The start lines (this gate's "ready", and infra.Chat21Setup's): INFO on a logger that logback.xml keeps at INFO
+     * whatever LOG_LEVEL says, so that LOG_LEVEL=WARN keeps them without a WARN for log monitors to alert on
+     */
+    public static final Logger START_LOG = LoggerFactory.getLogger("org.chat21.camel.start");
     /** seconds a client is told to wait: another instance, or this one restarted, will answer by then */
     static final String RETRY_AFTER = "5";
 
@@ -95,7 +100,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
             } finally {
                 warmup = null;
                 serving = true;
-                LOG.info("ready after the warm-up: accepting requests");
+                START_LOG.info("ready after the warm-up: accepting requests");
             }
         }, "warm-up-start");
         thread.setDaemon(true);
