@@ -10,9 +10,9 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
- * Every import points down: {@code common} (the shared vocabulary) and {@code broker} (confirmed publishing,
- * reachability, queue declarations, the node list) stand on nothing of ours but {@code common}; the features
- * stand on those two and on each other without a cycle; {@code infra}, the composition root, is used by the
+ * Every import points down: {@code common} (the shared vocabulary), {@code batch} (the batch: component) and
+ * {@code broker} (confirmed publishing, reachability, queue declarations, the node list) stand on nothing of
+ * ours but {@code common}; the features stand on those and on each other without a cycle; {@code infra}, the composition root, is used by the
  * entry point alone. Checked on the compiled classes of src/main (ArchUnit).
  */
 class LayersTest {
@@ -28,6 +28,13 @@ class LayersTest {
     void brokerStandsOnCommonOnly() {
         noClasses().that().resideInAPackage(ROOT + ".broker..")
                 .should().dependOnClassesThat().resideInAnyPackage(ourPackagesBut("common", "broker"))
+                .check(classes);
+    }
+
+    @Test
+    void batchStandsOnCommonOnly() {
+        noClasses().that().resideInAPackage(ROOT + ".batch..")
+                .should().dependOnClassesThat().resideInAnyPackage(ourPackagesBut("common", "batch"))
                 .check(classes);
     }
 

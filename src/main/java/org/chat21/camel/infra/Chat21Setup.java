@@ -11,7 +11,6 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
-import org.apache.camel.ProducerTemplate;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.component.springrabbit.SpringRabbitMQComponent;
@@ -23,6 +22,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.api.SlowClients;
+import org.chat21.camel.batch.BatchComponent;
 import org.chat21.camel.broker.BrokerAddresses;
 import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.broker.DurableQueues;
@@ -31,7 +31,6 @@ import org.chat21.camel.common.StartupFailure;
 import org.chat21.camel.conversation.ConversationStore;
 import org.chat21.camel.conversation.Conversations;
 import org.chat21.camel.delivery.CopyStore;
-import org.chat21.camel.delivery.DeliveryQueue;
 import org.chat21.camel.delivery.TimelinePublisher;
 import org.chat21.camel.demo.DemoPage;
 import org.chat21.camel.events.EventStreams;
@@ -139,18 +138,6 @@ public class Chat21Setup implements CamelConfiguration {
     int outboxBatch;
     @PropertyInject("chat21.outbox.linger-us")
     long outboxLingerMicros;
-    @PropertyInject("chat21.delivery.workers")
-    int deliveryWorkers;
-    @PropertyInject("chat21.delivery.batch")
-    int deliveryBatch;
-    @PropertyInject("chat21.delivery.linger-us")
-    long deliveryLingerMicros;
-    @PropertyInject("chat21.delivery.retries")
-    int deliveryRetries;
-    @PropertyInject("chat21.delivery.retry-delay-ms")
-    long deliveryRetryDelayMs;
-    @PropertyInject("chat21.delivery.queue-capacity")
-    int deliveryQueueCapacity;
     @PropertyInject("chat21.version")
     String version;
     @PropertyInject("camel.server.port")
@@ -384,14 +371,9 @@ public class Chat21Setup implements CamelConfiguration {
         context.addService(outbox.inserts(), true, true);
         context.getRegistry().bind("outbox", outbox);
 
-        // accepted messages are delivered by this process, in batches that form under load (the route
-        // deliver-batch); what it does not deliver stays in the outbox for the relay
-        ProducerTemplate producer = context.createProducerTemplate();
-        DeliveryQueue deliveries = new DeliveryQueue(batch -> producer.sendBody("direct:deliver-batch", batch),
-                deliveryWorkers, deliveryBatch, deliveryLingerMicros, deliveryQueueCapacity, deliveryRetries,
-                deliveryRetryDelayMs);
-        context.addService(deliveries, true, true);
-        context.getRegistry().bind("deliveries", deliveries);
+        // accepted messages are delivered by this process, in batches that form under load: the batch: queue of
+        // routes/delivery.yaml (deliver-queued); what it does not deliver stays in the outbox for the relay
+        BatchComponent deliveries = context.getComponent("batch", BatchComponent.class);
 
         // a stop refuses new requests (503), finishes those in flight and the queued deliveries, before any
         // route stops; readiness DOWN meanwhile

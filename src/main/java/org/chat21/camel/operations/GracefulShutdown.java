@@ -8,7 +8,7 @@ import org.apache.camel.spi.ResourceReloadStrategy;
 import org.apache.camel.support.LifecycleStrategySupport;
 import org.apache.camel.support.service.ServiceHelper;
 import org.chat21.camel.api.JsonErrorPages;
-import org.chat21.camel.delivery.DeliveryQueue;
+import org.chat21.camel.batch.BatchComponent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +36,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
 
     private final int port;
     private final long drainMs;
-    private final DeliveryQueue deliveries;
+    private final BatchComponent deliveries;
     private final Predicate<String> longLived;
     private volatile Warmup warmup;
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -49,7 +49,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
      * @param drainMs   how long the stop waits for requests in flight, then as long again for the delivery queue
      * @param longLived paths of requests that never end by themselves (event streams): not waited for
      */
-    public GracefulShutdown(int port, long drainMs, DeliveryQueue deliveries, Predicate<String> longLived) {
+    public GracefulShutdown(int port, long drainMs, BatchComponent deliveries, Predicate<String> longLived) {
         this.port = port;
         this.drainMs = drainMs;
         this.deliveries = deliveries;
@@ -159,7 +159,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
         try {
             int requests = inFlight.get();
             boolean answered = awaitRequests(drainMs);
-            boolean delivered = deliveries == null || deliveries.awaitDelivered(drainMs);
+            boolean delivered = deliveries == null || deliveries.awaitIdle(drainMs);
             long took = System.currentTimeMillis() - started;
             if (answered && delivered) {
                 LOG.info("stopping: new requests refused (503); {} request(s) in flight answered, queued deliveries done"

@@ -7,7 +7,7 @@ import org.bson.Document;
 import org.bson.conversions.Bson;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.WarmupApp;
-import org.chat21.camel.delivery.DeliveryQueue;
+import org.chat21.camel.batch.BatchComponent;
 import org.chat21.camel.group.Groups;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +67,7 @@ public class Warmup {
     private final byte[] jwtKey;
     private final MongoDatabase db;
     private final Groups groups;
-    private final DeliveryQueue deliveries;
+    private final BatchComponent deliveries;
     private final String secret;
     private final String app;
     private final AtomicBoolean stop = new AtomicBoolean();
@@ -83,7 +83,7 @@ public class Warmup {
      * @param base        the API's base URL on loopback, e.g. http://127.0.0.1:8004/api
      */
     public Warmup(int maxMessages, long maxMs, String base, String jwtKey, MongoDatabase db, Groups groups,
-                  DeliveryQueue deliveries) {
+                  BatchComponent deliveries) {
         this.maxMessages = maxMessages;
         this.maxMs = maxMs;
         this.base = base;
@@ -161,7 +161,7 @@ public class Warmup {
                     if (pass > 0) {
                         Thread.sleep(200);
                     }
-                    if (!deliveries.awaitDelivered(30_000)) {
+                    if (!deliveries.awaitIdle(30_000)) {
                         LOG.debug("warm-up app {}: deliveries still under way after 30 s", app);
                     }
                     if (cleanUp() == 0) {
