@@ -15,7 +15,7 @@ import java.util.function.Consumer;
 /**
  * Work that many callers hand in and a few threads do in batches: each worker takes whatever has arrived
  * as soon as it is free, up to {@code maxBatch}, so a lone item goes at once and batches form only under
- * load. Used by the outbox's group commit and by the delivery queue.
+ * load. Used by the outbox's group commit and by the batch: component (the delivery queue).
  *
  * <p>Under moderate load a worker also <em>lingers</em>: when what it found is a small batch and items
  * have been arriving faster than one per {@code linger}, it waits that long after the first item before
