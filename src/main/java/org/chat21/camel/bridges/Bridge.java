@@ -229,6 +229,15 @@ public class Bridge extends RoutePolicySupport {
      * @param externalMessageId the message's id in the other system (null: none, no protection from repeats)
      */
     public Map<String, Object> incoming(String externalId, String externalName, String text, String externalMessageId) {
+        return incoming(externalId, externalName, text, externalMessageId, userPrefix);
+    }
+
+    /**
+     * {@link #incoming(String, String, String, String)} with the id prefix of an unmapped user given by the source
+     * of the message (a source kamelet: the prefix belongs to the other system, not to this conversation).
+     */
+    public Map<String, Object> incoming(String externalId, String externalName, String text, String externalMessageId,
+                                        String userPrefix) {
         if (text == null || text.isBlank() || externalId == null || externalId.isBlank()) {
             return null;
         }
@@ -285,10 +294,13 @@ public class Bridge extends RoutePolicySupport {
         return incoming(user, name, text, messageId);
     }
 
-    /** What an outgoing HTTP bridge POSTs: the rendered message, marked as this bridge's so an echo is ignored. */
-    public Map<String, Object> outgoingJson(Map<String, Object> message) {
+    /**
+     * What an outgoing HTTP bridge POSTs: a message as {@link #outgoing} rendered it, marked as its bridge's
+     * ({@code chat21.bridge}) so that an echo of it is ignored ({@link #incomingJson}).
+     */
+    public static Map<String, Object> marked(Map<String, Object> message) {
         Map<String, Object> out = new LinkedHashMap<>(message);
-        out.put("chat21", Map.of("bridge", id));
+        out.put("chat21", Map.of("bridge", message.get("bridge")));
         return out;
     }
 
