@@ -16,15 +16,27 @@ public final class KameletFailures {
     private static final Pattern MISSING =
             Pattern.compile("Route template (\\S+) the following mandatory parameters must be provided: (.+)");
 
+    /** The veto of the context's start when a Kamelet's route cannot be made (KameletComponent). */
+    private static final Pattern VETO = Pattern.compile("Failure creating route from template: (\\S+)");
+
     private KameletFailures() {
     }
 
     /** What the operator fixes, in one line, or null when the failure is not a Kamelet's. */
     public static String explain(Throwable failure) {
         FailedToCreateKameletException kamelet = null;
+        String template = null;
         for (Throwable t = failure; t != null && t.getCause() != t; t = t.getCause()) {
             if (t instanceof FailedToCreateKameletException k) {
                 kamelet = k;
+            }
+            Matcher veto = t.getMessage() == null ? null : VETO.matcher(t.getMessage());
+            if (veto != null && veto.find()) {
+                template = veto.group(1);
+            }
+            if (template != null && t instanceof java.io.FileNotFoundException) {
+                // the Kamelet's file is not where the kamelet component looks (camel.component.kamelet.location)
+                return "there is no Kamelet " + template + ": " + t.getMessage();
             }
             Matcher missing = t.getMessage() == null ? null : MISSING.matcher(t.getMessage());
             if (kamelet != null && missing != null && missing.find()) {
@@ -32,10 +44,6 @@ public final class KameletFailures {
                 return "kamelet:" + missing.group(1) + " is missing the required propert"
                         + (names.contains(",") ? "ies " : "y ") + names + " (its properties: "
                         + kamelet.getLocations() + "/" + missing.group(1) + ".kamelet.yaml)";
-            }
-            if (kamelet != null && t.getMessage() != null && t.getMessage().startsWith("Cannot find RouteTemplate with id")) {
-                return "there is no Kamelet " + kamelet.getTemplateId() + " in " + kamelet.getLocations()
-                        + " (a kamelet: endpoint names a file <name>.kamelet.yaml there)";
             }
         }
         return null;

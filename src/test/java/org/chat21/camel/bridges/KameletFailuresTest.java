@@ -53,6 +53,13 @@ class KameletFailuresTest {
     }
 
     @Test
+    void anUnknownKameletIsNamed() {
+        Exception e = startFailure("kamelet:telegram-bridge-snk?chatId=-100123");
+        assertEquals("there is no Kamelet telegram-bridge-snk: Resource not found: file:kamelets/telegram-bridge-snk.kamelet.yaml",
+                KameletFailures.explain(e));
+    }
+
+    @Test
     void otherFailuresAreLeftAlone() {
         assertNull(KameletFailures.explain(new IllegalStateException("something else")));
     }
