@@ -17,9 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One bridge between a Chat21 conversation and a conversation of another chat system: the settings of one
- * instance of a bridge template (routes/bridges.yaml), and what those routes need that is worth a unit test.
- * Created by the template as a bean local to its route, and that route's policy.
+ * One bridge between a Chat21 conversation and a conversation of another chat system: the settings of the
+ * Chat21 side of one bridge Kamelet's instance (kamelets/chat21-bridge-source, chat21-bridge-sink,
+ * http-bridge-source), and what those routes need that is worth a unit test. Created by the Kamelet as a bean
+ * local to its route, and that route's policy.
  * <ul>
  * <li>The conversation: a group ({@code kind = group}, the group's messages; outbound, {@code *}: every group
  * of the app), or a user ({@code kind = user}, that user's direct conversations: what they send and what they
