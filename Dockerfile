@@ -1,5 +1,6 @@
-# chat21-camel container. routes/ and application.properties sit beside the jar in /app, so operators mount
-# their own (-v ./routes:/app/routes) and change flows without rebuilding (docker-compose.yml does).
+# chat21-camel container. routes/, kamelets/ (the bridges) and application.properties sit beside the jar in /app,
+# so operators mount their own (-v ./routes:/app/routes) and change flows without rebuilding (docker-compose.yml
+# does).
 #
 # Base images are pinned to one Temurin release, the JDK to build and the JRE to run. To move them, change
 # both tags to the same newer release (tags "17.0.<update>_<build>-jdk-noble" / "-jre-noble" on Docker Hub's
@@ -30,6 +31,7 @@ RUN useradd --system --uid 10001 chat21 && mkdir -p /app/data && chown chat21 /a
 COPY --from=build /out/lib /app/lib
 COPY --from=build /out/chat21-camel.jar /app/chat21-camel.jar
 COPY routes /app/routes
+COPY kamelets /app/kamelets
 COPY application.properties /app/application.properties
 USER chat21
 ENV PORT=8004 MANAGEMENT_PORT=9876 JAVA_OPTS="-XX:MaxRAMPercentage=75"

@@ -3,6 +3,7 @@ package org.chat21.camel;
 import org.apache.camel.CamelContext;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
+import org.chat21.camel.bridges.KameletFailures;
 import org.chat21.camel.common.StartupFailure;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
@@ -47,7 +48,11 @@ public final class Application {
                     && !(missing instanceof StartupFailure)) {
                 missing = missing.getCause();
             }
-            if (missing instanceof StartupFailure) {
+            String kamelet = KameletFailures.explain(e);
+            if (kamelet != null) {
+                // a bridge file's kamelet: endpoint without a required property (or naming no Kamelet): one line
+                LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", kamelet);
+            } else if (missing instanceof StartupFailure) {
                 // a configuration the operator fixes: what to do, in one line
                 LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", missing.getMessage());
             } else if (missing != null) {

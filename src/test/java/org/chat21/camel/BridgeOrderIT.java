@@ -57,24 +57,24 @@ class BridgeOrderIT {
                 ? new Reply(429, "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after 2\",\"parameters\":{\"retry_after\":2}}")
                 : new Reply(200, "{\"ok\":true}"));
         String file = """
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-out
-                    routeId: crm-%1$s
-                    parameters:
-                      - {name: bridgeId, value: crm%1$s}
-                      - {name: appId, value: app%1$s}
-                      - {name: conversation, value: "*"}
-                      - {name: partitions, value: "8"}
-                      - {name: url, value: "%2$s"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-out
-                    routeId: lim-%1$s
-                    parameters:
-                      - {name: bridgeId, value: lim%1$s}
-                      - {name: appId, value: app%1$s}
-                      - {name: kind, value: user}
-                      - {name: conversation, value: lena%1$s}
-                      - {name: url, value: "%3$s"}
+                - route:
+                    id: crm-%1$s
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: crm%1$s, appId: app%1$s, conversation: "*", partitions: 8}
+                      steps:
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "%2$s"}
+                - route:
+                    id: lim-%1$s
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: lim%1$s, appId: app%1$s, kind: user, conversation: lena%1$s}
+                      steps:
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "%3$s"}
                 """.formatted(run, crm.url("/crm"), crm.url("/limited"));
         routes = Files.createTempDirectory("bridge-order-it");
         Files.writeString(routes.resolve("bridges.yaml"), file);

@@ -95,80 +95,85 @@ class BridgesIT {
     static ServiceHarness startService() throws Exception {
         String base = apis.url("");
         String file = """
-                - templatedRoute:
-                    routeTemplateRef: bridge-telegram-out
-                    routeId: %1$s-out
-                    parameters:
-                      - {name: bridgeId, value: %1$s}
-                      - {name: appId, value: %4$s}
-                      - {name: conversation, value: %5$s}
-                      - {name: botToken, value: "%6$s"}
-                      - {name: chatId, value: "%7$s"}
-                      - {name: baseUri, value: "%8$s"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-telegram-in
-                    routeId: %1$s-in
-                    parameters:
-                      - {name: bridgeId, value: %1$s}
-                      - {name: appId, value: %4$s}
-                      - {name: conversation, value: %5$s}
-                      - {name: conversationName, value: "Telegram group"}
-                      - {name: users, value: "4242=tessa/Tessa Telegram"}
-                      - {name: botToken, value: "%6$s"}
-                      - {name: chatId, value: "%7$s"}
-                      - {name: baseUri, value: "%8$s"}
-                      - {name: pollSeconds, value: "0"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-slack-out
-                    routeId: %2$s-out
-                    parameters:
-                      - {name: bridgeId, value: %2$s}
-                      - {name: appId, value: %4$s}
-                      - {name: kind, value: user}
-                      - {name: conversation, value: carol}
-                      - {name: webhookUrl, value: "%8$s/slack/hook"}
-                      - {name: channel, value: general}
-                - templatedRoute:
-                    routeTemplateRef: bridge-slack-in
-                    routeId: %2$s-in
-                    parameters:
-                      - {name: bridgeId, value: %2$s}
-                      - {name: appId, value: %4$s}
-                      - {name: kind, value: user}
-                      - {name: conversation, value: carol}
-                      - {name: conversationName, value: "Carol Name"}
-                      - {name: users, value: "U777=erin/Erin Slack"}
-                      - {name: unmapped, value: drop}
-                      - {name: token, value: "xoxb-test"}
-                      - {name: channel, value: general}
-                      - {name: serverUrl, value: "%8$s"}
-                      - {name: pollMs, value: "200"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-out
-                    routeId: %3$s-out
-                    parameters:
-                      - {name: bridgeId, value: %3$s}
-                      - {name: appId, value: %4$s}
-                      - {name: conversation, value: %9$s}
-                      - {name: url, value: "%8$s/http/out"}
-                      - {name: authorization, value: "Bearer to-them"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-in
-                    routeId: %3$s-in
-                    parameters:
-                      - {name: bridgeId, value: %3$s}
-                      - {name: appId, value: %4$s}
-                      - {name: conversation, value: %9$s}
-                      - {name: conversationName, value: "HTTP group"}
-                      - {name: secret, value: "%10$s"}
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-out
-                    routeId: %11$s-out
-                    parameters:
-                      - {name: bridgeId, value: %11$s}
-                      - {name: appId, value: %4$s}
-                      - {name: conversation, value: group-%11$s}
-                      - {name: url, value: "%8$s/http/down"}
+                - route:
+                    id: %1$s-out
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: %1$s, appId: %4$s, conversation: %5$s}
+                      steps:
+                        - to:
+                            uri: kamelet:telegram-bridge-sink
+                            parameters: {botToken: "%6$s", chatId: "%7$s", baseUri: "%8$s"}
+                - route:
+                    id: %1$s-in
+                    from:
+                      uri: kamelet:telegram-bridge-source
+                      parameters: {botToken: "%6$s", chatId: "%7$s", baseUri: "%8$s", pollSeconds: 0}
+                      steps:
+                        - to:
+                            uri: kamelet:chat21-bridge-sink
+                            parameters:
+                              bridgeId: %1$s
+                              appId: %4$s
+                              conversation: %5$s
+                              conversationName: Telegram group
+                              users: 4242=tessa/Tessa Telegram
+                - route:
+                    id: %2$s-out
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: %2$s, appId: %4$s, kind: user, conversation: carol}
+                      steps:
+                        - to:
+                            uri: kamelet:slack-bridge-sink
+                            parameters: {webhookUrl: "%8$s/slack/hook", channel: general}
+                - route:
+                    id: %2$s-in
+                    from:
+                      uri: kamelet:slack-bridge-source
+                      parameters: {token: xoxb-test, channel: general, serverUrl: "%8$s", pollMs: 200}
+                      steps:
+                        - to:
+                            uri: kamelet:chat21-bridge-sink
+                            parameters:
+                              bridgeId: %2$s
+                              appId: %4$s
+                              kind: user
+                              conversation: carol
+                              conversationName: Carol Name
+                              users: U777=erin/Erin Slack
+                              unmapped: drop
+                - route:
+                    id: %3$s-out
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: %3$s, appId: %4$s, conversation: %9$s}
+                      steps:
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "%8$s/http/out", authorization: Bearer to-them}
+                - route:
+                    id: %3$s-in
+                    from:
+                      uri: kamelet:http-bridge-source
+                      parameters:
+                        bridgeId: %3$s
+                        appId: %4$s
+                        conversation: %9$s
+                        conversationName: HTTP group
+                        secret: "%10$s"
+                      steps:
+                        # a route needs a step: the answer to the request, for the log
+                        - log: {loggingLevel: DEBUG, message: "${body}"}
+                - route:
+                    id: %11$s-out
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: %11$s, appId: %4$s, conversation: group-%11$s}
+                      steps:
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "%8$s/http/down"}
                 """.formatted(tg, slack, http, "app" + run, tgGroup, TOKEN, CHAT, base, httpGroup, SECRET, down);
         routes = Files.createTempDirectory("bridges-it");
         Files.writeString(routes.resolve("my-bridges.yaml"), file);

@@ -17,9 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One bridge between a Chat21 conversation and a conversation of another chat system: the settings of one
- * instance of a bridge template (routes/bridges.yaml), and what those routes need that is worth a unit test.
- * Created by the template as a bean local to its route, and that route's policy.
+ * One bridge between a Chat21 conversation and a conversation of another chat system: the settings of the
+ * Chat21 side of one bridge Kamelet's instance (kamelets/chat21-bridge-source, chat21-bridge-sink,
+ * http-bridge-source), and what those routes need that is worth a unit test. Created by the Kamelet as a bean
+ * local to its route, and that route's policy.
  * <ul>
  * <li>The conversation: a group ({@code kind = group}, the group's messages; outbound, {@code *}: every group
  * of the app), or a user ({@code kind = user}, that user's direct conversations: what they send and what they
@@ -229,6 +230,15 @@ public class Bridge extends RoutePolicySupport {
      * @param externalMessageId the message's id in the other system (null: none, no protection from repeats)
      */
     public Map<String, Object> incoming(String externalId, String externalName, String text, String externalMessageId) {
+        return incoming(externalId, externalName, text, externalMessageId, userPrefix);
+    }
+
+    /**
+     * {@link #incoming(String, String, String, String)} with the id prefix of an unmapped user given by the source
+     * of the message (a source kamelet: the prefix belongs to the other system, not to this conversation).
+     */
+    public Map<String, Object> incoming(String externalId, String externalName, String text, String externalMessageId,
+                                        String userPrefix) {
         if (text == null || text.isBlank() || externalId == null || externalId.isBlank()) {
             return null;
         }
@@ -285,10 +295,13 @@ public class Bridge extends RoutePolicySupport {
         return incoming(user, name, text, messageId);
     }
 
-    /** What an outgoing HTTP bridge POSTs: the rendered message, marked as this bridge's so an echo is ignored. */
-    public Map<String, Object> outgoingJson(Map<String, Object> message) {
+    /**
+     * What an outgoing HTTP bridge POSTs: a message as {@link #outgoing} rendered it, marked as its bridge's
+     * ({@code chat21.bridge}) so that an echo of it is ignored ({@link #incomingJson}).
+     */
+    public static Map<String, Object> marked(Map<String, Object> message) {
         Map<String, Object> out = new LinkedHashMap<>(message);
-        out.put("chat21", Map.of("bridge", id));
+        out.put("chat21", Map.of("bridge", message.get("bridge")));
         return out;
     }
 

@@ -138,14 +138,15 @@ public final class WebhookBench {
         // one HTTP bridge over every group of the app: a bridge file of the operator's, next to the shipped routes
         Path bridgeFile = logs.resolve("bridges.yaml").toAbsolutePath();
         Files.writeString(bridgeFile, """
-                - templatedRoute:
-                    routeTemplateRef: bridge-http-out
-                    routeId: bench-crm
-                    parameters:
-                      - {name: bridgeId, value: crm%s}
-                      - {name: appId, value: %s}
-                      - {name: conversation, value: "*"}
-                      - {name: url, value: "http://127.0.0.1:%d/bridge"}
+                - route:
+                    id: bench-crm
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: crm%s, appId: %s, conversation: "*"}
+                      steps:
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "http://127.0.0.1:%d/bridge"}
                 """.formatted(run, APP, receiverPort));
         List<String> jvm = List.of("-Xmx512m", "-Dchat21.webhooks.exchange=" + exchange,
                 "-Dcamel.main.routes-include-pattern=file:routes/*.yaml,file:" + bridgeFile,
