@@ -23,6 +23,7 @@ import org.apache.camel.support.service.ServiceSupport;
 import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.api.JsonErrorPages;
 import org.chat21.camel.api.SlowClients;
+import org.chat21.camel.api.TokenVerifier;
 import org.chat21.camel.broker.BrokerAddresses;
 import org.chat21.camel.broker.BrokerCheck;
 import org.chat21.camel.broker.DurableQueues;
@@ -175,8 +176,6 @@ public class Chat21Setup implements CamelConfiguration {
     int warmupMessages;
     @PropertyInject("chat21.warmup.max-seconds")
     long warmupMaxSeconds;
-    @PropertyInject("chat21.jwt.key")
-    String jwtKey;
     @PropertyInject("camel.server.host")
     String httpHost;
     @PropertyInject("camel.server.max-body-size")
@@ -345,7 +344,7 @@ public class Chat21Setup implements CamelConfiguration {
         // consumers retry a lost broker every second (Spring: 5 s, and 10 s between checks)
         rabbitComponent.setListenerContainerFactory(new QuickRecoveryContainers(rabbitRecoveryMs));
         context.addService(new CloseableService(connections::destroy), true, true);
-        BrokerCheck brokerCheck = new BrokerCheck(connections, brokerAnswerTimeoutMs);
+        BrokerCheck brokerCheck = new BrokerCheck(connections, brokerAnswerTimeoutMs, confirmTimeoutMs, rabbitRecoveryMs);
         context.getRegistry().bind("brokerCheck", brokerCheck);
         // an outage of either is told once, with what it affects, and its end too
         context.addService(new DependencyWatch(outageCheckMs)
@@ -418,7 +417,7 @@ public class Chat21Setup implements CamelConfiguration {
         warmingUp = Warmup.wanted(warmup, mongoUri.trim().isEmpty() || rabbitUri.trim().isEmpty());
         if (warmingUp) {
             shutdown.warmFirst(new Warmup(warmupMessages, warmupMaxSeconds * 1000, "http://" + loopback + ":" + httpPort
-                    + basePath, jwtKey, db, groups, deliveries));
+                    + basePath, bean(context, "tokenVerifier", TokenVerifier.class), db, groups, deliveries));
         }
         context.getRegistry().bind("conversations", new Conversations(new ConversationStore(db)));
         context.getRegistry().bind("instances", new Instances(new InstanceStore(db)));
