@@ -15,7 +15,7 @@ import io.vertx.core.impl.VertxWrapper;
  * exists for one thing Camel does not let us configure: the handler of requests Vert.x refuses before any
  * route runs (a request line or headers over its limits), which must be set on the server before it
  * listens; and h2c upgrades are off. Camel does not close a Vert.x it did not create: {@link #close()} is
- * called when the context has stopped (Chat21Setup). Built on Vert.x's internal {@code VertxWrapper}: check it
+ * called when the context has stopped (HttpSetup). Built on Vert.x's internal {@code VertxWrapper}: check it
  * on a Vert.x upgrade ({@code ApiErrorsIT} fails if the 414 is no longer JSON).
  */
 public final class ApiVertx extends VertxWrapper {
