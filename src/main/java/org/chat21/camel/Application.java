@@ -5,6 +5,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.main.Main;
 import org.chat21.camel.bridges.KameletFailures;
 import org.chat21.camel.common.StartupFailure;
+import org.chat21.camel.common.Wiring;
 import org.chat21.camel.infra.Chat21Setup;
 import org.chat21.camel.infra.IndexMigration;
 import org.chat21.camel.infra.QueueMigration;
@@ -58,7 +59,7 @@ public final class Application {
             } else if (missing != null) {
                 // the routes' directory is not where the pattern says: the usual mistake, told plainly
                 LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}",
-                        Chat21Setup.noRoutes(missing.getMessage() + " does not exist under "
+                        Wiring.noRoutes(missing.getMessage() + " does not exist under "
                                 + java.nio.file.Path.of("").toAbsolutePath()));
             } else {
                 LoggerFactory.getLogger(Application.class).error("chat21-camel failed to start: {}", e.toString(), e);

@@ -46,7 +46,7 @@ class ConfirmedPublishIT {
 
     @Test
     void aChannelClosedBeforeItsConfirmIsAFailureAndTheNextPublishWorks() throws Exception {
-        BrokerCheck broker = new BrokerCheck(connections, 2000);
+        BrokerCheck broker = new BrokerCheck(connections, 2000, 1500, 1000);
         RabbitTemplate template = new RabbitTemplate(connections);
         broker.publishConfirmed(template, 2000, "the first", ops -> ops.send("", QUEUE, message("1")));
 

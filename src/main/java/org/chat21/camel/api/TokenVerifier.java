@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.text.ParseException;
 import java.time.Clock;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +62,17 @@ public class TokenVerifier {
                 throw new IllegalStateException("HmacSHA256 unavailable", e);
             }
         });
+    }
+
+    /**
+     * An HS256 token of these claims (a JSON object), signed with this key: the service's own tokens (the
+     * start-up warm-up's users, operations.Warmup).
+     */
+    public String sign(String claims) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+        String input = header + "." + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+        return input + "." + b64.encodeToString(macs.get().doFinal(input.getBytes(StandardCharsets.US_ASCII)));
     }
 
     /** Verifies the token and returns its caller; any problem is a 401. */

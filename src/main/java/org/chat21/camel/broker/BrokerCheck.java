@@ -31,6 +31,10 @@ import java.util.function.Consumer;
  *
  * <p>It is also the one way the service publishes with confirms ({@link #publishConfirmed}): a publisher
  * facing a silent broker fails within about the answer timeout instead of waiting the confirm timeout.
+ *
+ * <p>It carries the two broker timings every feature that publishes or consumes shares, so that none reads the
+ * broker's settings itself: how long a publish waits for its confirms ({@link #confirmTimeoutMs}), and how often
+ * a consumer retries a lost broker ({@link #recoveryIntervalMs}).
  */
 public class BrokerCheck {
     private static final long FRESH_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
@@ -39,6 +43,8 @@ public class BrokerCheck {
 
     private final RabbitTemplate template;
     private final long answerTimeoutNanos;
+    private final long confirmTimeoutMs;
+    private final long recoveryIntervalMs;
     private final ExecutorService prober;
     private final Object lock = new Object();
     private CompletableFuture<Void> roundTrip;
@@ -46,15 +52,32 @@ public class BrokerCheck {
     /** when a round trip last succeeded (nanoTime); none yet: long enough ago not to count */
     private volatile long answeredAt;
 
-    public BrokerCheck(ConnectionFactory connections, long answerTimeoutMs) {
+    /**
+     * @param answerTimeoutMs    how long the broker may take to answer a round trip ({@code chat21.rabbitmq.answer-timeout-ms})
+     * @param confirmTimeoutMs   how long a publish waits for its confirms ({@code chat21.confirm-timeout-ms})
+     * @param recoveryIntervalMs how often a consumer retries a lost broker ({@code chat21.rabbitmq.recovery-interval-ms})
+     */
+    public BrokerCheck(ConnectionFactory connections, long answerTimeoutMs, long confirmTimeoutMs, long recoveryIntervalMs) {
         this.template = new RabbitTemplate(connections);
         this.answerTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(answerTimeoutMs);
+        this.confirmTimeoutMs = confirmTimeoutMs;
+        this.recoveryIntervalMs = recoveryIntervalMs;
         this.answeredAt = System.nanoTime() - FRESH_NANOS;
         this.prober = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "broker-check");
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** How long a publish waits for the broker's confirms: group changes and archives then answer 503. */
+    public long confirmTimeoutMs() {
+        return confirmTimeoutMs;
+    }
+
+    /** How often a consumer whose broker went away tries again. */
+    public long recoveryIntervalMs() {
+        return recoveryIntervalMs;
     }
 
     /**

@@ -51,6 +51,11 @@ public final class DurableQueues {
         this.rabbitmq = rabbitmq;
     }
 
+    /** Whether this is RabbitMQ (false: the embedded broker, without queue types, message TTL or dead-lettering). */
+    public boolean rabbitmq() {
+        return rabbitmq;
+    }
+
     /** The {@code x-queue-type} to ask for, or null on the embedded broker. */
     public String declaredType() {
         return rabbitmq ? type : null;

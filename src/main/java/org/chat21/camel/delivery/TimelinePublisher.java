@@ -27,7 +27,7 @@ public class TimelinePublisher {
     private final BrokerCheck broker;
 
     /**
-     * Bound by infra.Chat21Setup on the service's broker connection factory; {@code broker} publishes with
+     * Bound by delivery.DeliveryConfig on the service's broker connection factory; {@code broker} publishes with
      * confirms (and fails fast when the broker stops answering).
      */
     public TimelinePublisher(ConnectionFactory connections, String exchange, long confirmTimeoutMs, BrokerCheck broker) {

@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code GET {BASEURL}/{app_id}/{user_id}/events}: the user's timeline as server-sent events, for clients
  * that have no MQTT (integration platforms, server-side bots, the embedded mode). A Vert.x handler on the API
  * router rather than a route: a route answers once and holds a worker thread until then, while a stream stays
- * open for hours and must write as events come (infra.Chat21Setup mounts it). Authentication is the API's
+ * open for hours and must write as events come (EventsConfig mounts it). Authentication is the API's
  * ({@link Authenticator}: the token from the Authorization header or the {@code jwt} / {@code token} query
  * parameter, since browsers' EventSource sends no headers; only that user or an admin of the app) and
  * refusals are the API's JSON errors. Streams are counted per user and in all (429 / 503 beyond), and all

@@ -23,7 +23,7 @@ import org.chat21.camel.api.SlowClients;
  * one to file is "platform-http-vertx: a hook to customize the HttpServer/HttpServerOptions before listen".
  * {@code ApiErrorsIT} fails if an upgrade breaks this (the 414 no longer JSON); {@code ApiVertxTest} fails
  * when Camel's configuration gains such a hook (then use it and delete this). Camel does not close a Vert.x
- * it did not create: {@link #close()} is called when the context has stopped (Chat21Setup).
+ * it did not create: {@link #close()} is called when the context has stopped (HttpSetup).
  */
 public final class ApiVertx extends VertxWrapper {
     private final Handler<HttpServerRequest> invalidRequests;

@@ -56,7 +56,7 @@ public final class IndexMigration {
             return FAILED;
         }
         ConnectionString connection = new ConnectionString(mongoUri.trim());
-        // the database as the service picks it (Chat21Setup): the URI's path, chatdb if none
+        // the database as the service picks it (StoreSetup): the URI's path, chatdb if none
         String database = connection.getDatabase() == null ? "chatdb" : connection.getDatabase();
         MongoClientSettings settings = MongoClientSettings.builder().applyConnectionString(connection)
                 .applyToClusterSettings(b -> b.serverSelectionTimeout(5, TimeUnit.SECONDS)).build();

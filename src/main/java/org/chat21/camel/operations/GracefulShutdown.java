@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 public class GracefulShutdown extends LifecycleStrategySupport implements ExtendedStartupListener {
     private static final Logger LOG = LoggerFactory.getLogger(GracefulShutdown.class);
     /**
-     * The start lines (this gate's "ready", and infra.Chat21Setup's): INFO on a logger that logback.xml keeps at INFO
+     * The start lines (this gate's "ready", and infra.StartLines'): INFO on a logger that logback.xml keeps at INFO
      * whatever LOG_LEVEL says, so that LOG_LEVEL=WARN keeps them without a WARN for log monitors to alert on
      */
     public static final Logger START_LOG = LoggerFactory.getLogger("org.chat21.camel.start");
@@ -39,6 +39,8 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     private final BatchComponent deliveries;
     private final Predicate<String> longLived;
     private volatile Warmup warmup;
+    /** whether a warm-up was asked for ({@link #warmFirst}), for the start lines */
+    private volatile boolean warmsUp;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
     /** false until every route is started: requests meanwhile get 503, not the 404 of a route not there yet */
@@ -68,7 +70,13 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
 
     /** Once every route has started, this warm-up runs before the gate opens (its own requests pass). */
     public void warmFirst(Warmup warmup) {
+        this.warmsUp = true;
         this.warmup = warmup.enabled() ? warmup : null;
+    }
+
+    /** Whether a warm-up was asked for before the gate opens (the start lines say so). */
+    public boolean warmsUp() {
+        return warmsUp;
     }
 
     @Override

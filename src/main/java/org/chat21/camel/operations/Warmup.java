@@ -5,6 +5,7 @@ import com.mongodb.client.MongoDatabase;
 import com.mongodb.client.model.Filters;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.chat21.camel.api.TokenVerifier;
 import org.chat21.camel.common.Caller;
 import org.chat21.camel.common.WarmupApp;
 import org.chat21.camel.batch.BatchComponent;
@@ -12,8 +13,6 @@ import org.chat21.camel.group.Groups;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -22,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -64,7 +62,7 @@ public class Warmup {
     private final int maxMessages;
     private final long maxMs;
     private final String base;
-    private final byte[] jwtKey;
+    private final TokenVerifier tokens;
     private final MongoDatabase db;
     private final Groups groups;
     private final BatchComponent deliveries;
@@ -81,13 +79,14 @@ public class Warmup {
      * @param maxMessages at most this many messages (0: no warm-up)
      * @param maxMs       at most this long sending
      * @param base        the API's base URL on loopback, e.g. http://127.0.0.1:8004/api
+     * @param tokens      the API's verifier, whose key signs the warm-up users' tokens
      */
-    public Warmup(int maxMessages, long maxMs, String base, String jwtKey, MongoDatabase db, Groups groups,
+    public Warmup(int maxMessages, long maxMs, String base, TokenVerifier tokens, MongoDatabase db, Groups groups,
                   BatchComponent deliveries) {
         this.maxMessages = maxMessages;
         this.maxMs = maxMs;
         this.base = base;
-        this.jwtKey = jwtKey.getBytes(StandardCharsets.UTF_8);
+        this.tokens = tokens;
         this.db = db;
         this.groups = groups;
         this.deliveries = deliveries;
@@ -313,18 +312,7 @@ public class Warmup {
 
     /** An HS256 Chat21 token for a warm-up user, valid for an hour (the service's own key). */
     String token(String user) {
-        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-        String header = b64.encodeToString("{\"alg\":\"HS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
         long exp = System.currentTimeMillis() / 1000 + 3600;
-        String payload = b64.encodeToString(("{\"sub\":\"" + user + "\",\"app_id\":\"" + app + "\",\"exp\":" + exp + "}")
-                .getBytes(StandardCharsets.UTF_8));
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(jwtKey, "HmacSHA256"));
-            String input = header + "." + payload;
-            return input + "." + b64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-        } catch (Exception e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return tokens.sign("{\"sub\":\"" + user + "\",\"app_id\":\"" + app + "\",\"exp\":" + exp + "}");
     }
 }

@@ -12,20 +12,20 @@ class WriteConcernSettingTest {
 
     @Test
     void majorityJournaledByDefault() {
-        WriteConcern w = Chat21Setup.writeConcern("majority");
+        WriteConcern w = StoreSetup.writeConcern("majority");
         assertEquals("majority", w.getWString());
         assertTrue(w.getJournal());
     }
 
     @Test
     void aNumberOfMembers() {
-        assertEquals(2, Chat21Setup.writeConcern(" 2 ").getW());
+        assertEquals(2, StoreSetup.writeConcern(" 2 ").getW());
     }
 
     @Test
     void anythingElseStopsTheStart() {
         for (String bad : new String[] {"0", "-1", "all", ""}) {
-            StartupFailure e = assertThrows(StartupFailure.class, () -> Chat21Setup.writeConcern(bad));
+            StartupFailure e = assertThrows(StartupFailure.class, () -> StoreSetup.writeConcern(bad));
             assertTrue(e.getMessage().contains("MONGODB_WRITE_CONCERN"), e.getMessage());
         }
     }

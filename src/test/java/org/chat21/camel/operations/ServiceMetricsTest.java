@@ -33,7 +33,7 @@ class ServiceMetricsTest {
     void gaugesSurviveGarbageCollection() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ServiceMetrics metrics = new ServiceMetrics();
-        // as Chat21Setup binds them: a collection object made for the call
+        // as OperationsConfig binds them: a collection object made for the call
         metrics.bind(registry, db.getCollection("outbox"));
         db.getCollection("outbox").insertMany(List.of(
                 new Document("_id", "m1").append("state", "pending"),

@@ -27,7 +27,7 @@ class WarmupTest {
 
     @Test
     void itsTokensAreTheServicesOwnForAUserOfItsApp() throws Exception {
-        Warmup warmup = new Warmup(100, 1000, "http://127.0.0.1:1/api", "tokenKey", null, null, null);
+        Warmup warmup = new Warmup(100, 1000, "http://127.0.0.1:1/api", new TokenVerifier("tokenKey", 0), null, null, null);
         assertTrue(WarmupApp.is(warmup.app()));
         String token = warmup.token(warmup.app() + "-u3");
         Caller caller = new TokenVerifier("tokenKey", 0).verify(token);
@@ -39,8 +39,8 @@ class WarmupTest {
 
     @Test
     void onlyThisProcessesHeaderLetsARequestThrough() {
-        Warmup one = new Warmup(100, 1000, "http://127.0.0.1:1/api", "k", null, null, null);
-        Warmup other = new Warmup(100, 1000, "http://127.0.0.1:1/api", "k", null, null, null);
+        Warmup one = new Warmup(100, 1000, "http://127.0.0.1:1/api", new TokenVerifier("k", 0), null, null, null);
+        Warmup other = new Warmup(100, 1000, "http://127.0.0.1:1/api", new TokenVerifier("k", 0), null, null, null);
         assertNotEquals(one.app(), other.app());
         assertFalse(one.admits(null));
         assertFalse(one.admits(""));
@@ -48,7 +48,7 @@ class WarmupTest {
         assertTrue(one.admits(one.header()));
         assertFalse(other.admits(one.header()));
         assertTrue(one.enabled());
-        assertFalse(new Warmup(0, 1000, "http://127.0.0.1:1/api", "k", null, null, null).enabled());
+        assertFalse(new Warmup(0, 1000, "http://127.0.0.1:1/api", new TokenVerifier("k", 0), null, null, null).enabled());
     }
 
     @Test
