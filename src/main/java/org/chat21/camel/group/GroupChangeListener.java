@@ -35,8 +35,8 @@ public class GroupChangeListener implements ConnectionListener {
     private ConnectionFactory connections;
 
     /**
-     * Bound in routes/beans.yaml; its {@link #listen} (the bean's init method) registers it with the
-     * broker connection factory.
+     * Bound by {@link GroupConfig}, which then calls {@link #listen} to register it with the broker connection
+     * factory.
      */
     public GroupChangeListener(GroupDirectory directory, ConnectionFactory connections, String exchange,
                                long confirmTimeoutMs, BrokerCheck broker) {

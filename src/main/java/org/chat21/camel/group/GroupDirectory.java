@@ -34,7 +34,7 @@ public class GroupDirectory {
     }
 
     /**
-     * Bound in routes/beans.yaml: reads groups from the store; caches nothing until the
+     * Bound by {@link GroupConfig}: reads groups from the store; caches nothing until the
      * {@link GroupChangeListener} can hear changes.
      */
     public GroupDirectory(GroupStore store, int capacity, long ttlMs) {

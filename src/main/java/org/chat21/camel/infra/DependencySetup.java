@@ -67,8 +67,11 @@ public class DependencySetup implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                started.getExecutorServiceManager().newSingleThreadScheduledExecutor(DependencySetup.this, "consumer-queues")
-                        .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
+                // 0 = not watched (a period of 0 would make the scheduler refuse, and the start fail)
+                if (outageCheckMs > 0) {
+                    started.getExecutorServiceManager().newSingleThreadScheduledExecutor(DependencySetup.this, "consumer-queues")
+                            .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
+                }
             }
         });
     }
