@@ -57,7 +57,7 @@ public class Bridge extends RoutePolicySupport {
     private volatile Webhooks.Watch watching;
     private volatile long startedAt = System.currentTimeMillis();
 
-    // --- settings (the template's parameters) -----------------------------------------------------------
+    // --- settings (the Kamelet's properties) -----------------------------------------------------------
 
     public void setId(String id) {
         this.id = Ids.require("bridge id", id);

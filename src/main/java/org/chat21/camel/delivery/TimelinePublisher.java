@@ -16,7 +16,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * Publishes JSON to one exchange with publisher confirms: timeline copies and updates to {@code amq.topic},
  * where MQTT clients subscribed to {@code apps/<app>/users/<me>/#} receive them, and group change notices
- * to the instances' fanout exchange. A whole batch (every copy of one message, up to a group's size) goes
+ * to the instances' fanout exchange. A whole batch (every copy of a delivery batch's messages) goes
  * out on one channel and is confirmed by the broker once, so a group of 500 costs one confirm round trip,
  * not 500.
  */

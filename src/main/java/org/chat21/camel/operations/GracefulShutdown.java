@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
 /**
- * Requests during start-up get 503 with {@code Retry-After} until every route is started. A stop (SIGTERM, or
+ * Requests during start-up get 503 with {@code Retry-After} until every route is started (and the warm-up done). A stop (SIGTERM, or
  * the context stopped) loses nothing and answers every request: before Camel stops
  * any route, new HTTP requests are answered 503 with {@code Retry-After} (never the 404 of a route already
  * gone), the requests in flight are finished, and the messages handed to the delivery queue are delivered;
@@ -43,7 +43,7 @@ public class GracefulShutdown extends LifecycleStrategySupport implements Extend
     private volatile boolean warmsUp;
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean stopping;
-    /** false until every route is started: requests meanwhile get 503, not the 404 of a route not there yet */
+    /** false until every route is started (and the warm-up done): requests meanwhile get 503, not the 404 of a route not there yet */
     private volatile boolean serving;
     private volatile boolean mounted;
 

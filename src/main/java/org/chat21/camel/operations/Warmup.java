@@ -237,7 +237,7 @@ public class Warmup {
                 });
             }
             pool.shutdown();
-            // once a second: enough sent and the JIT quiet for a whole second = warm
+            // once a second: enough sent and the JIT quiet for QUIET_SECONDS in a row = warm
             long jitBefore = canTellJit ? jit.getTotalCompilationTime() : 0;
             long jitLastSecond = -1;
             int quietSeconds = 0;

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its attempt ({@link RetryStages}); a remote that keeps failing opens its circuit breaker and its events wait
  * in the broker. With {@code partitions} and {@code ordered} (bridges): several queues, one event at a time
  * each, a conversation's events kept in order ({@link OrderedKeys}). See {@link OutboundConsumer}. Registered
- * as {@code outbound} by the composition root.
+ * as {@code outbound} by webhooks.WebhooksConfig.
  */
 public class OutboundComponent extends DefaultComponent {
     private final CachingConnectionFactory connections;

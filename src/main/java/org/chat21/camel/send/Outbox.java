@@ -160,7 +160,7 @@ public class Outbox {
         }
     }
 
-    /** {@link #delivered} for many messages in one write. */
+    /** The messages of {@link #deliveredCopies}, many in one write (the bookkeeping's batch). */
     public void deliveredAll(List<String> messageIds) {
         outbox.deleteMany(new Document("_id", new Document("$in", messageIds)));
     }

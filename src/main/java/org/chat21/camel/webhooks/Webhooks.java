@@ -92,7 +92,7 @@ public class Webhooks {
     }
 
     /**
-     * @param types the event types to publish: empty = publish nothing (no endpoint, no bridge)
+     * @param types the event types to publish to the events exchange: empty = none (a bridge's watch still gets its own)
      */
     public Webhooks(ConnectionFactory connections, String exchange, Set<String> types, long confirmTimeoutMs,
                     BrokerCheck broker, MongoDatabase db, Clock clock) {

@@ -25,8 +25,8 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * Webhooks ({@code chat21.webhooks.*}): the events publisher {@code webhooks} (publishing the types the endpoints
  * subscribe to, every type with {@code chat21.events.enabled}, nothing otherwise), each endpoint's queue and route,
- * the push hook {@code pushHook} and its endpoint ({@code chat21.push.*}), the dead-letter store, signature and
- * retry counter the routes of routes/webhooks.yaml use. Also the {@code outbound} component that webhooks and
+ * the push hook {@code pushHook} and its endpoint ({@code chat21.push.*}), the dead-letter store and signature
+ * the routes of routes/webhooks.yaml use. Also the {@code outbound} component that webhooks and
  * bridges start from ({@code chat21.outbound.dispatchers}): its retry stages and queue bounds are the webhooks'.
  */
 public class WebhooksConfig implements CamelConfiguration {
