@@ -7,6 +7,7 @@ import org.chat21.camel.demo.DemoConfig;
 import org.chat21.camel.events.EventsConfig;
 import org.chat21.camel.group.GroupConfig;
 import org.chat21.camel.observer.ObserverConfig;
+import org.chat21.camel.operations.GateConfig;
 import org.chat21.camel.operations.OperationsConfig;
 import org.chat21.camel.presence.PresenceConfig;
 import org.chat21.camel.push.PushConfig;
@@ -22,8 +23,9 @@ import org.chat21.camel.webhooks.WebhooksConfig;
  * ({@code contacts}, {@code messageFactory}, {@code authenticator}, {@code tokenVerifier}).
  * <p>
  * Services stop in the reverse order of their adding: the embedded store and broker, added first, stop last.
- * Start-up listeners run in the order of their adding: the shutdown gate's handler goes on the API router before
- * infra.HttpSetup's, and infra.StartLines, the last, tells that the service runs.
+ * Start-up listeners run in the order of their adding: the shutdown gate's (operations.GateConfig) first, so that
+ * its handler goes on the API router before any listener waits for the store or the broker; infra.StartLines, the
+ * last, tells that the service runs.
  */
 public final class Chat21Setup {
     private Chat21Setup() {
@@ -35,6 +37,8 @@ public final class Chat21Setup {
         BrokerSetup broker = new BrokerSetup();
         // without a URI, the stand-ins: in an image without them, one line before anything starts
         configuration.addConfiguration(new StandIns());
+        // the start and stop gate: its start-up listener first, before any that waits for the store or the broker
+        configuration.addConfiguration(new GateConfig());
         // the clients: mongo, chatDb, storeInfo; rabbitConnectionFactory, brokerCheck, durableQueues
         configuration.addConfiguration(store);
         configuration.addConfiguration(broker);
@@ -44,7 +48,7 @@ public final class Chat21Setup {
         configuration.addConfiguration(new SendConfig());
         configuration.addConfiguration(new DeliveryConfig());
         configuration.addConfiguration(new GroupConfig());
-        // gracefulShutdown and the warm-up (both wait for the batch: queues), serviceMetrics
+        // the warm-up (on groups, waiting for the batch: queues), serviceMetrics
         configuration.addConfiguration(new OperationsConfig());
         configuration.addConfiguration(new ConversationConfig());
         configuration.addConfiguration(new PushConfig());

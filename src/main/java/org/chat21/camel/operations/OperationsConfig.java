@@ -6,7 +6,6 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
-import org.apache.camel.health.HealthCheckRegistry;
 import org.chat21.camel.api.TokenVerifier;
 import org.chat21.camel.batch.BatchComponent;
 import org.chat21.camel.broker.DurableQueues;
@@ -16,13 +15,11 @@ import org.chat21.camel.group.Groups;
 import org.chat21.camel.ratelimit.RateLimits;
 
 /**
- * Operations: the stop and start gate {@code gracefulShutdown} ({@code chat21.shutdown.drain-ms}), the warm-up
- * before ready ({@code chat21.warmup*}), the metrics that need code {@code serviceMetrics}. The dependencies'
+ * Operations: the warm-up before ready ({@code chat21.warmup*}) on the gate {@link GateConfig} bound, the metrics
+ * that need code {@code serviceMetrics}. The dependencies'
  * watch and checks are infra.DependencySetup's (a store that comes back gets its indexes again).
  */
 public class OperationsConfig implements CamelConfiguration {
-    @PropertyInject("chat21.shutdown.drain-ms")
-    long shutdownDrainMs;
     @PropertyInject("chat21.warmup")
     String warmup;
     @PropertyInject("chat21.warmup.max-messages")
@@ -41,18 +38,7 @@ public class OperationsConfig implements CamelConfiguration {
         // the delivery queue: the batch: component of routes/delivery.yaml (deliver-queued)
         BatchComponent deliveries = context.getComponent("batch", BatchComponent.class);
         MongoDatabase db = Wiring.bound(context, "chatDb", MongoDatabase.class);
-        // a stop refuses new requests (503), finishes those in flight and the queued deliveries, before any
-        // route stops; readiness DOWN meanwhile
-        GracefulShutdown shutdown = new GracefulShutdown(httpPort, shutdownDrainMs, deliveries,
-                // event streams never end by themselves: not waited for (closed when their service stops)
-                path -> path.endsWith("/events"));
-        context.addLifecycleStrategy(shutdown);
-        context.addStartupListener(shutdown);
-        context.getRegistry().bind("gracefulShutdown", shutdown);
-        HealthCheckRegistry health = HealthCheckRegistry.get(context);
-        if (health != null) {
-            health.register(new DependencyCheck("accepting-requests", shutdown::requireAccepting));
-        }
+        GracefulShutdown shutdown = Wiring.bound(context, "gracefulShutdown", GracefulShutdown.class);
         // warm before ready: the send path run and compiled before the gate opens (Warmup); auto: not on a stand-in
         String loopback = httpHost.isBlank() || "0.0.0.0".equals(httpHost) || "::".equals(httpHost) ? "127.0.0.1"
                 : httpHost.contains(":") ? "[" + httpHost + "]" : httpHost;
