@@ -279,10 +279,13 @@ public class Warmup {
         return "group-" + app;
     }
 
-    /** What the warm-up stored: its copies and conversations, outbox entries (none once delivered) and group. */
-    /** How many documents this pass deleted. The outbox first: an entry deleted is one the relay will not deliver. */
-    private long cleanUp() {
-        long outbox = collection("outbox").deleteMany(Filters.eq("app_id", app)).getDeletedCount();
+    /**
+     * What the warm-up stored: its copies and conversations, outbox entries (none once delivered) and group; how many
+     * documents this pass deleted. The outbox first: an entry deleted is one the relay will not deliver. An entry
+     * keeps the app inside its message (send.Outbox).
+     */
+    long cleanUp() {
+        long outbox = collection("outbox").deleteMany(Filters.eq("message.app_id", app)).getDeletedCount();
         long copies = collection("messages").deleteMany(mine).getDeletedCount();
         long conversations = collection("conversations").deleteMany(mine).getDeletedCount();
         long groups = collection("groups").deleteMany(Filters.and(Filters.eq("uid", groupId()), Filters.eq("appId", app)))
