@@ -143,7 +143,9 @@ public class ClientPublications {
     public long purge(long doneAfterMs, long anyAfterMs) {
         long now = clock.millis();
         return records.deleteMany(Filters.or(
-                Filters.and(Filters.eq("done", true), Filters.lt("at", now - doneAfterMs)),
+                // done long enough ago: doneAt decides (a record begun long ago may have been done just now); at, never
+                // later than doneAt, narrows the scan
+                Filters.and(Filters.eq("done", true), Filters.lt("at", now - doneAfterMs), Filters.lt("doneAt", now - doneAfterMs)),
                 Filters.lt("at", now - anyAfterMs))).getDeletedCount();
     }
 

@@ -114,6 +114,17 @@ class ClientPublicationsTest {
         assertEquals(first, publications.messageId(KEY, OK, true));
     }
 
+    /** A record begun long ago and done just now is kept for its redelivery window like any other done record. */
+    @Test
+    void aRecordIsForgottenAfterItWasDoneNotAfterItBegan() {
+        String id = publications.messageId(KEY, OK, false);
+        now += 60_000;
+        publications.done(id);
+        assertEquals(0, publications.purge(30_000, 3_600_000));
+        now += 30_001;
+        assertEquals(1, publications.purge(30_000, 3_600_000));
+    }
+
     @Test
     void otherConversationsOrBodiesNeverShareAnId() {
         String first = publications.messageId(KEY, OK, false);
