@@ -1,6 +1,7 @@
 package org.chat21.camel.common;
 
 import org.apache.camel.CamelContext;
+import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.support.service.ServiceSupport;
 
@@ -55,6 +56,26 @@ public final class Wiring {
             throw new IllegalStateException("no Vert.x router on port " + port + " for " + what);
         }
         return router;
+    }
+
+    /** What runs once the context has fully started (every route on the router), given the context. */
+    @FunctionalInterface
+    public interface Started {
+        void run(CamelContext started) throws Exception;
+    }
+
+    /** Runs {@code then} once the context has fully started (start-up listeners run in the order of their adding). */
+    public static void whenFullyStarted(CamelContext context, Started then) throws Exception {
+        context.addStartupListener(new ExtendedStartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
+            }
+
+            @Override
+            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) throws Exception {
+                then.run(started);
+            }
+        });
     }
 
     /** Closes a client when the context stops. */

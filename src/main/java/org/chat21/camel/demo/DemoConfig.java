@@ -2,7 +2,6 @@ package org.chat21.camel.demo;
 
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.chat21.camel.common.Wiring;
 
@@ -15,15 +14,8 @@ public class DemoConfig implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext context) throws Exception {
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                DemoPage.mount(Wiring.router(started, httpPort, "the demo page"), basePath);
-            }
+        Wiring.whenFullyStarted(context, started -> {
+            DemoPage.mount(Wiring.router(started, httpPort, "the demo page"), basePath);
         });
     }
 }

@@ -3,7 +3,6 @@ package org.chat21.camel.events;
 import com.mongodb.client.MongoDatabase;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.chat21.camel.api.Authenticator;
 import org.chat21.camel.common.Wiring;
@@ -49,15 +48,8 @@ public class EventsConfig implements CamelConfiguration {
         context.getRegistry().bind("eventStreams", events);
         context.addService(events, true, true);
         // mounted once Camel's routes are on the API router
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                events.mount(Wiring.router(started, httpPort, "the events stream"), basePath);
-            }
+        Wiring.whenFullyStarted(context, started -> {
+            events.mount(Wiring.router(started, httpPort, "the events stream"), basePath);
         });
     }
 }

@@ -3,7 +3,6 @@ package org.chat21.camel.infra;
 import com.mongodb.client.MongoDatabase;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.chat21.camel.broker.BrokerCheck;
@@ -60,18 +59,11 @@ public class DependencySetup implements CamelConfiguration {
             health.register(new DependencyCheck("mongodb", () -> db.runCommand(new org.bson.Document("ping", 1))));
             health.register(new DependencyCheck("rabbitmq", brokerCheck::requireReachable));
         }
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                // 0 = not watched (a period of 0 would make the scheduler refuse, and the start fail)
-                if (outageCheckMs > 0) {
-                    started.getExecutorServiceManager().newSingleThreadScheduledExecutor(DependencySetup.this, "consumer-queues")
-                            .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
-                }
+        Wiring.whenFullyStarted(context, started -> {
+            // 0 = not watched (a period of 0 would make the scheduler refuse, and the start fail)
+            if (outageCheckMs > 0) {
+                started.getExecutorServiceManager().newSingleThreadScheduledExecutor(DependencySetup.this, "consumer-queues")
+                        .scheduleWithFixedDelay(consumerQueues, outageCheckMs, outageCheckMs, TimeUnit.MILLISECONDS);
             }
         });
     }

@@ -3,7 +3,6 @@ package org.chat21.camel.infra;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.SimpleEventNotifierSupport;
@@ -48,15 +47,8 @@ public class HttpSetup implements CamelConfiguration {
             }
         });
         context.addStartupListener(new JsonErrorPages(httpPort, maxBodyBytes));
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                Wiring.router(started, httpPort, "slow clients").route().order(Integer.MIN_VALUE).handler(slowClients::onRequest);
-            }
+        Wiring.whenFullyStarted(context, started -> {
+            Wiring.router(started, httpPort, "slow clients").route().order(Integer.MIN_VALUE).handler(slowClients::onRequest);
         });
     }
 }

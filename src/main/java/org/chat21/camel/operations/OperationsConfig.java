@@ -4,7 +4,6 @@ import com.mongodb.client.MongoDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
-import org.apache.camel.ExtendedStartupListener;
 import org.apache.camel.PropertyInject;
 import org.chat21.camel.api.TokenVerifier;
 import org.chat21.camel.batch.BatchComponent;
@@ -53,19 +52,12 @@ public class OperationsConfig implements CamelConfiguration {
         // metrics that need code (ServiceMetrics), on the Prometheus registry once it exists
         ServiceMetrics metrics = new ServiceMetrics();
         context.getRegistry().bind("serviceMetrics", metrics);
-        context.addStartupListener(new ExtendedStartupListener() {
-            @Override
-            public void onCamelContextStarted(CamelContext started, boolean alreadyStarted) {
-            }
-
-            @Override
-            public void onCamelContextFullyStarted(CamelContext started, boolean alreadyStarted) {
-                MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
-                if (registry != null) {
-                    metrics.bind(registry, db.getCollection("outbox"));
-                    // chat21_rate_limited_total{kind}: the rateLimits bean of routes/beans.yaml
-                    started.getRegistry().findByType(RateLimits.class).forEach(limits -> limits.bind(registry));
-                }
+        Wiring.whenFullyStarted(context, started -> {
+            MeterRegistry registry = started.getRegistry().findSingleByType(MeterRegistry.class);
+            if (registry != null) {
+                metrics.bind(registry, db.getCollection("outbox"));
+                // chat21_rate_limited_total{kind}: the rateLimits bean of routes/beans.yaml
+                started.getRegistry().findByType(RateLimits.class).forEach(limits -> limits.bind(registry));
             }
         });
     }
