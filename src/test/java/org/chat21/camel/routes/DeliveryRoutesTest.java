@@ -6,6 +6,7 @@ import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.NotifyBuilder;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.bson.Document;
+import org.chat21.camel.common.WarmupApp;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -157,6 +158,30 @@ class DeliveryRoutesTest extends RouteTestSupport {
 
         delivered.assertIsSatisfied(5000);
         assertEquals(8, delivered.getExchanges().get(0).getMessage().getBody(List.class).size());
+    }
+
+    /** The start-up warm-up's messages are told to no hook: neither in the body nor in the variable batch. */
+    @Test
+    void aWarmupMessageInTheBatchReachesNoHook() throws Exception {
+        MockEndpoint delivered = getMockEndpoint("mock:delivered");
+        delivered.expectedMessageCount(1);
+        Map<String, Object> real = message("alice", "bob", "direct");
+        Map<String, Object> warm = message("warm-a", "warm-b", "direct");
+        warm.put("app_id", WarmupApp.PREFIX + UUID.randomUUID().toString().substring(0, 8));
+        outboxed(real);
+        outboxed(warm);
+
+        assertNull(deliver(warm, real).getException());
+
+        assertEquals(2, copies(warm.get("message_id")).size(), "the warm-up message is delivered all the same");
+        delivered.assertIsSatisfied(5000);
+        Exchange hook = delivered.getExchanges().get(0);
+        List<?> copies = hook.getMessage().getBody(List.class);
+        assertEquals(2, copies.size(), "the real message's two copies only");
+        List<?> batch = hook.getVariable("batch", List.class);
+        assertEquals(List.of(real.get("message_id")), batch.stream().map(m -> ((Map<?, ?>) m).get("message_id")).toList());
+        db.getCollection("messages").deleteMany(new Document("app_id", warm.get("app_id")));
+        db.getCollection("conversations").deleteMany(new Document("app_id", warm.get("app_id")));
     }
 
     /** hooks.yaml: a hook runs on its own thread after the work, so a slow or failing one neither delays nor fails delivery. */
