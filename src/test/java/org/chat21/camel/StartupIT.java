@@ -236,7 +236,8 @@ class StartupIT {
         String mongoUri = "mongodb://" + mongo.bind().getHostString() + ":" + mongo.getLocalAddress().getPort() + "/chatdb";
         // this run's broker objects only (as ServiceHarness)
         List<String> jvm = List.of("-Dchat21.exchange.group-changes=it." + run + ".group-changes",
-                "-Dchat21.observer.app=app" + run, "-Dchat21.observer.queue-prefix=it." + run + ".observer");
+                "-Dchat21.observer.app=app" + run, "-Dchat21.observer.queue-prefix=it." + run + ".observer",
+                "-Dchat21.webhooks.exchange=it." + run + ".webhooks", "-Dchat21.webhooks.queue-prefix=it." + run + ".webhooks");
         Process p = start(jar, jvm, Map.of("MONGODB_URI", mongoUri, "RABBITMQ_URI", ServiceHarness.RABBIT,
                 "MANAGEMENT_PORT", String.valueOf(management)), image, log, REPO.toString(), port, "WARN", "plain");
         try {
@@ -272,6 +273,10 @@ class StartupIT {
                 for (String kind : new String[] {"messages", "receipts", "conversations", "archives", "presence"}) {
                     admin.channel.queueDelete("it." + run + ".observer." + kind);
                 }
+                // what the webhooks declare even with no endpoint set
+                admin.channel.queueDelete("it." + run + ".webhooks.overflow");
+                admin.channel.exchangeDelete("it." + run + ".webhooks");
+                admin.channel.exchangeDelete("it." + run + ".webhooks.overflow");
             }
         }
         // the HEALTHCHECK says unhealthy once nothing answers
