@@ -52,6 +52,8 @@ class BridgesIT {
     static String slack;
     static String http;
     static String down;
+    /** an outbound bridge with a step of the operator's own between its source and sink */
+    static String steps;
     static volatile boolean downIsDown = true;
     static String tgGroup;
     static String httpGroup;
@@ -71,6 +73,7 @@ class BridgesIT {
         slack = "sl" + run;
         http = "ht" + run;
         down = "dl" + run;
+        steps = "os" + run;
         tgGroup = "group-tg" + run;
         httpGroup = "group-ht" + run;
         apis = new HookReceiver();
@@ -80,6 +83,7 @@ class BridgesIT {
                         "text", String.valueOf(hit.json().get("text")))))));
         apis.respond("/slack/hook", hit -> new Reply(200, "ok"));
         apis.behave("/http/down", n -> downIsDown ? 503 : 200);
+        apis.behave("/http/steps", n -> 200);
         apis.respond("/api/conversations.list", hit -> new Reply(200, Json.write(Map.of("ok", true,
                 "channels", List.of(Map.of("id", "C0TEST", "name", SLACK_CHANNEL)),
                 "response_metadata", Map.of("next_cursor", "")))));
@@ -174,7 +178,21 @@ class BridgesIT {
                         - to:
                             uri: kamelet:http-bridge-sink
                             parameters: {url: "%8$s/http/down"}
-                """.formatted(tg, slack, http, "app" + run, tgGroup, TOKEN, CHAT, base, httpGroup, SECRET, down);
+                - route:
+                    id: %12$s-out
+                    from:
+                      uri: kamelet:chat21-bridge-source
+                      parameters: {bridgeId: %12$s, appId: %4$s, conversation: group-%12$s}
+                      steps:
+                        # the operator's own step: fails a message's first two attempts, a poison one's every
+                        - filter:
+                            simple: "${variable.attempt} < 3 || ${body[text]} == 'poison'"
+                            steps:
+                              - throwException: {exceptionType: java.lang.IllegalStateException, message: operator step failed}
+                        - to:
+                            uri: kamelet:http-bridge-sink
+                            parameters: {url: "%8$s/http/steps"}
+                """.formatted(tg, slack, http, "app" + run, tgGroup, TOKEN, CHAT, base, httpGroup, SECRET, down, steps);
         routes = Files.createTempDirectory("bridges-it");
         Files.writeString(routes.resolve("my-bridges.yaml"), file);
         Map<String, String> extra = new HashMap<>();
@@ -191,7 +209,7 @@ class BridgesIT {
         svc.close();
         apis.close();
         try (ServiceHarness.Subscriber admin = new ServiceHarness.Subscriber()) {
-            for (String bridge : List.of(tg, slack, http, down)) {
+            for (String bridge : List.of(tg, slack, http, down, steps)) {
                 for (int p = 0; p < 16; p++) {
                     admin.channel.queueDelete("it." + run + ".bridges." + bridge + "." + p);
                 }
@@ -488,6 +506,34 @@ class BridgesIT {
         waitUntil(() -> apis.at("/http/down", h -> "while it is down".equals(h.json().get("text"))).size() == 5,
                 10_000, "the replayed message did not arrive");
         assertEquals(0, svc.db.getCollection("webhook_dead_letters").countDocuments(downQueue()));
+    }
+
+    /**
+     * A failure of the operator's own step between the source and the sink is the bridge's (bridges.OperatorRoutes):
+     * tried again from the retry stages, the conversation's order kept; dead-lettered after the last attempt.
+     */
+    @Test
+    void aFailingStepOfTheOperatorsIsRetriedThenDeadLettered() throws Exception {
+        String group = "group-" + steps;
+        createGroup(group, "olga", "oscar");
+        sendToGroup("olga", group, "flaky");
+        sendToGroup("olga", group, "poison");
+        sendToGroup("olga", group, "after");
+        waitUntil(() -> apis.at("/http/steps", h -> "after".equals(h.json().get("text"))).size() == 1, 20_000,
+                "the message after the poison one did not go out");
+        // the flaky one went out once, at its third attempt, before the others (its conversation's order)
+        List<String> texts = apis.at("/http/steps", h -> true).stream().map(h -> String.valueOf(h.json().get("text"))).toList();
+        assertEquals(List.of("flaky", "after"), texts);
+        org.bson.conversions.Bson queue = com.mongodb.client.model.Filters.regex("queue",
+                "^it\\." + run + "\\.bridges\\." + steps + "\\.\\d+$");
+        waitUntil(() -> svc.db.getCollection("webhook_dead_letters").countDocuments(queue) == 1, 10_000,
+                "the poison message is not in the dead-letter store");
+        org.bson.Document letter = svc.db.getCollection("webhook_dead_letters").find(queue).first();
+        assertEquals("bridge:" + steps, letter.get("endpoint"), letter.toJson());
+        String event = new String(letter.get("event", org.bson.types.Binary.class).getData(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(event.contains("\"poison\""), event);
+        // the app's dead letters are replayed together (whatADeadSideRefused...): not this one
+        svc.db.getCollection("webhook_dead_letters").deleteMany(queue);
     }
 
     /** The dead bridge's partition queues (the message's conversation is in one of them). */
