@@ -114,6 +114,8 @@ class BridgesIT {
                       uri: kamelet:telegram-bridge-source
                       parameters: {botToken: "%6$s", chatId: "%7$s", baseUri: "%8$s", pollSeconds: 0}
                       steps:
+                        # the operator's own step: cannot reach its service on a "flaky" message's first two tries
+                        - bean: {beanType: "org.chat21.camel.BridgesIT$FlakyStep", method: "call(${variable.text})"}
                         - to:
                             uri: kamelet:chat21-bridge-sink
                             parameters:
@@ -335,6 +337,18 @@ class BridgesIT {
         return (Map<?, ?>) message.get("attributes");
     }
 
+    /** The operator's own step in the Telegram route: cannot reach its service on a "flaky" message's first two tries. */
+    public static class FlakyStep {
+        static final Map<String, java.util.concurrent.atomic.AtomicInteger> CALLS = new java.util.concurrent.ConcurrentHashMap<>();
+
+        public void call(String text) throws java.net.ConnectException {
+            if (text != null && text.startsWith("flaky")
+                    && CALLS.computeIfAbsent(text, t -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet() <= 2) {
+                throw new java.net.ConnectException("test: the operator's service cannot be reached");
+            }
+        }
+    }
+
     // --- Telegram ------------------------------------------------------------------------------------------
 
     @Test
@@ -372,6 +386,13 @@ class BridgesIT {
         assertEquals("telegram-5151", umberto.get("sender"));
         assertEquals("Umberto", umberto.get("sender_fullname"));
         assertTrue(withText(history("bob", tgGroup), "from another chat").isEmpty());
+
+        // the operator's step failing to reach its service: tried again while the poller waits, nothing lost
+        // (routes/policies.yaml, variable polledBridge)
+        telegramSays(CHAT, 4242, "Tessa", "T.", "flaky in", 4);
+        waitUntil(() -> withText(history("bob", tgGroup), "flaky in").size() == 1, 15_000,
+                "the message whose operator step failed twice did not arrive");
+        assertEquals(3, FlakyStep.CALLS.get("flaky in").get(), "two failed tries, then through");
 
         // no loop: what came in is not sent back out (a message sent after it arrives, nothing before it)
         sendToGroup("bob", tgGroup, "after the inbound ones");
