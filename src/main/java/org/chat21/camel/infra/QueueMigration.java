@@ -154,12 +154,8 @@ public final class QueueMigration {
         long firstCopies = clock.millis();
         if (consumers != null && !hasType(q.queue())) {
             with(channel -> channel.queueUnbind(q.queue(), q.exchange(), q.bindingKey()));
-            // what it held until here may also have gone to the queue being drained; a publication routed just
-            // before the unbind may still be on its way in (a quorum queue counts it once its log applied it), so
-            // count a moment later: the few that came after it are marked for nothing (each looks for an original
-            // once, finds none, and is a new message)
-            Thread.sleep(Math.min(quietMs, 500));
-            long held = resuming ? Long.MAX_VALUE : count(moving);
+            // what it held until here may also have gone to the queue being drained
+            long held = resuming ? Long.MAX_VALUE : countSettled(moving);
             step("unbound");
             if (!drainAndReplace(q.queue())) {
                 // the drain never ended: back as it was, the queue bound again and what waited moved into it
@@ -176,9 +172,50 @@ public final class QueueMigration {
         return finish(q, moving, i -> true, 0, started);
     }
 
+    /**
+     * What the queue holds a moment from now: a publication the exchange routed just before an unbind may still be
+     * on its way in (a quorum queue counts it once its log applied it). The few that come after it are counted too,
+     * and marked for nothing: each looks for an original once, finds none, and is a new message.
+     */
+    private long countSettled(String queue) throws IOException, InterruptedException {
+        Thread.sleep(Math.min(quietMs, 500));
+        return count(queue);
+    }
+
     /** Q replaced by an empty queue of the new type; false if it never drained. */
     private boolean drainAndReplace(String queue) throws IOException, InterruptedException {
         long deadline = clock.millis() + drainTimeoutMs;
+        while (quietBy(queue, deadline)) {
+            try {
+                // if-empty where RabbitMQ allows it (a classic queue: moving to quorum); a quorum queue refuses
+                // the flag, and being unbound and empty for quietMs it takes nothing new but a requeue
+                boolean classic = type.equals("quorum");
+                int lost = (Integer) with(channel -> {
+                    int left = channel.queueDelete(queue, false, classic).getMessageCount();
+                    channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", type));
+                    return left;
+                });
+                if (lost > 0) {
+                    out.println(queue + ": " + lost + " publications were given back to it in the instant it was "
+                            + "deleted, and are lost");
+                }
+                return true;
+            } catch (IOException e) {
+                BrokerRefusal refusal = BrokerRefusal.of(e);
+                if (refusal == null || !refusal.preconditionFailed()) {
+                    throw e;
+                }
+                // not empty after all: quiet again first
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the queue, unbound, has been empty for {@code quietMs} before the deadline: its count leaves out what
+     * the consumers hold unacknowledged (their prefetch), which they handle meanwhile.
+     */
+    private boolean quietBy(String queue, long deadline) throws IOException, InterruptedException {
         long emptySince = -1;
         while (clock.millis() < deadline) {
             long now = clock.millis();
@@ -187,27 +224,7 @@ public final class QueueMigration {
             } else if (emptySince < 0) {
                 emptySince = now;
             } else if (now - emptySince >= quietMs) {
-                try {
-                    // if-empty where RabbitMQ allows it (a classic queue: moving to quorum); a quorum queue refuses
-                    // the flag, and being unbound and empty for quietMs it takes nothing new but a requeue
-                    boolean classic = type.equals("quorum");
-                    int lost = (Integer) with(channel -> {
-                        int left = channel.queueDelete(queue, false, classic).getMessageCount();
-                        channel.queueDeclare(queue, true, false, false, Map.of("x-queue-type", type));
-                        return left;
-                    });
-                    if (lost > 0) {
-                        out.println(queue + ": " + lost + " publications were given back to it in the instant it was "
-                                + "deleted, and are lost");
-                    }
-                    return true;
-                } catch (IOException e) {
-                    BrokerRefusal refusal = BrokerRefusal.of(e);
-                    if (refusal == null || !refusal.preconditionFailed()) {
-                        throw e;
-                    }
-                    emptySince = -1; // not empty after all
-                }
+                return true;
             }
             Thread.sleep(100);
         }
@@ -221,9 +238,8 @@ public final class QueueMigration {
         step("moved");
         // the consumers work off what was moved before Q is bound: the originals of the copies to come must not
         // wait behind it, or their copies (moved soon after) would find no record within the observer's
-        // copy-settle time. The queue's count leaves out what consumers hold (their prefetch): a quiet moment more
-        waitEmpty(q.queue(), drainTimeoutMs);
-        Thread.sleep(quietMs);
+        // copy-settle time
+        quietBy(q.queue(), clock.millis() + drainTimeoutMs);
         step("handled by the consumers");
         long fromHere = moved + count(moving);
         long boundAt = clock.millis();
